@@ -1,0 +1,3 @@
+"""crashloop-bot: why is this pod crash-looping?"""
+
+__version__ = "0.1.0"

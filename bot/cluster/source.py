@@ -1,0 +1,75 @@
+"""The collector interface: what a source of pod facts offers, live or from files.
+
+Triggers depend on this protocol only, so a slash command, an alert and the CLI
+diagnose the same way whether the facts come from a cluster or from a snapshot.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.facts import PodFacts
+from bot.target import Target
+
+
+@dataclass(frozen=True, slots=True)
+class PodSummary:
+    """One line about a pod, for listings and name suggestions."""
+
+    namespace: str
+    name: str
+    phase: str | None
+    crashing: tuple[str, ...]  # containers in CrashLoopBackOff
+    restarts: int
+    owner: str | None  # "Deployment/ledger-api" when known from the pod itself
+
+    @property
+    def crash_looping(self) -> bool:
+        return bool(self.crashing)
+
+
+class Source(Protocol):
+    async def pod_facts(self, target: Target) -> PodFacts: ...
+
+    async def list_pods(self, namespace: str) -> list[PodSummary]: ...
+
+    async def workload_pods(self, namespace: str, kind: str, name: str) -> list[PodSummary]: ...
+
+    async def close(self) -> None: ...
+
+
+def summarize_pod(pod: Mapping[str, Any]) -> PodSummary:
+    meta = pod.get("metadata") or {}
+    status = pod.get("status") or {}
+    statuses = [
+        s
+        for key in ("initContainerStatuses", "containerStatuses")
+        for s in status.get(key) or []
+        if isinstance(s, Mapping)
+    ]
+    crashing = tuple(
+        str(s.get("name"))
+        for s in statuses
+        if ((s.get("state") or {}).get("waiting") or {}).get("reason") == "CrashLoopBackOff"
+    )
+    refs = [r for r in meta.get("ownerReferences") or [] if isinstance(r, Mapping)]
+    ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
+    return PodSummary(
+        namespace=str(meta.get("namespace") or ""),
+        name=str(meta.get("name") or ""),
+        phase=status.get("phase"),
+        crashing=crashing,
+        restarts=sum(int(s.get("restartCount") or 0) for s in statuses),
+        owner=f"{ref.get('kind')}/{ref.get('name')}" if ref else None,
+    )
+
+
+def suggest_names(wanted: str, names: list[str], *, limit: int = 3) -> tuple[str, ...]:
+    """Close names for a pod that was not found: same prefix first, then similar spelling."""
+    prefix = wanted.rsplit("-", 2)[0] if "-" in wanted else wanted
+    same_prefix = sorted(n for n in names if n.startswith(prefix) and n != wanted)
+    close = difflib.get_close_matches(wanted, names, n=limit, cutoff=0.6)
+    return tuple(dict.fromkeys([*same_prefix, *close]))[:limit]

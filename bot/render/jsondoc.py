@@ -1,0 +1,79 @@
+"""The JSON diagnosis document (`--output json`): a stable contract for scripts.
+
+The shape is documented in the README and design notes; fields are only ever added.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.diagnosis.engine import Diagnosis
+from bot.diagnosis.exitcodes import describe, signal_name
+from bot.facts import Container, Terminated
+
+
+def to_dict(d: Diagnosis) -> dict[str, Any]:
+    f = d.facts
+    ordered = [d.container] if d.container else []
+    ordered += [c for c in f.containers if d.container is None or c.name != d.container.name]
+    return {
+        "namespace": f.namespace,
+        "pod": f.name,
+        "cluster": f.cluster,
+        "owner": {"kind": f.owner.kind, "name": f.owner.name} if f.owner else None,
+        "node": f.node_name,
+        "container": d.container.name if d.container else None,
+        "containers": [_container(c) for c in ordered],
+        "findings": [
+            {
+                "rule_id": x.rule_id,
+                "title": x.title,
+                "severity": x.severity,
+                "container": x.container,
+                "explanation": x.explanation,
+                "evidence": list(x.evidence),
+                "fixes": list(x.fixes),
+                "docs": list(x.docs),
+            }
+            for x in d.findings
+        ],
+        "warnings": list(d.warnings),
+    }
+
+
+def render_json(d: Diagnosis) -> str:
+    return json.dumps(to_dict(d), indent=2, ensure_ascii=False)
+
+
+def _container(c: Container) -> dict[str, Any]:
+    t = c.terminated
+    return {
+        "name": c.name,
+        "init": c.init,
+        "restart_count": c.restart_count,
+        "waiting_reason": c.waiting_reason,
+        "last_state": _terminated(t) if t else None,
+        "exit_code_meaning": describe(t.exit_code).line()
+        if t and t.exit_code is not None
+        else None,
+    }
+
+
+def _terminated(t: Terminated) -> dict[str, Any]:
+    sig = signal_name(t.signal) if t.signal else None
+    if sig is None and t.exit_code is not None:
+        sig = describe(t.exit_code).signal_name
+    return {
+        "reason": t.reason,
+        "exit_code": t.exit_code,
+        "signal": sig,
+        "started_at": _iso(t.started_at),
+        "finished_at": _iso(t.finished_at),
+        "message": t.message,
+    }
+
+
+def _iso(v: datetime | None) -> str | None:
+    return v.isoformat().replace("+00:00", "Z") if v else None

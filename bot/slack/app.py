@@ -1,0 +1,351 @@
+"""The Bolt AsyncApp: `/crashloop` and the buttons on diagnosis messages.
+
+Handlers acknowledge at once (Slack's limit is 3 s; the cluster may be slower), then
+do the work and post. Every failure a user can act on becomes an ephemeral message
+from `messages`; anything else is logged with its stack and answered with a generic
+note, so no stack trace reaches Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.cluster.source import PodSummary
+from bot.diagnosis.engine import Diagnosis
+from bot.errors import BotError, NamespaceNotAllowed, PodNotFound, TargetError
+from bot.render import common
+from bot.render.blocks import SlackMessage, code_sections, escape, section
+from bot.runtime import Runtime
+from bot.slack import actions, messages
+from bot.slack.commands import (
+    DiagnosePod,
+    DiagnoseWorkload,
+    Help,
+    Invalid,
+    ListNamespace,
+    parse_command,
+)
+from bot.slack.poster import PostError
+from bot.slack.publish import as_private_replies, publish_diagnosis
+from bot.target import Target
+
+log = logging.getLogger(__name__)
+Respond = Callable[..., Awaitable[Any]]
+MAX_WORKLOAD_PODS = 3
+MAX_LISTED_PODS = 20
+MORE_LOG_LINES = 100
+
+
+def build_bolt_app(runtime: Runtime, *, client: AsyncWebClient | None = None) -> AsyncApp:
+    """The Bolt app. Request signatures are verified by Bolt in HTTP mode."""
+    s = runtime.settings
+    app = AsyncApp(
+        client=client or runtime.client,
+        signing_secret=s.slack_signing_secret.get_secret_value() if s.slack_signing_secret else "",
+        request_verification_enabled=s.slack_signing_secret is not None,
+        raise_error_for_unhandled_request=False,
+    )
+    handlers = Handlers(runtime)
+    app.command(messages.COMMAND)(handlers.command)
+    app.action(actions.RERUN)(handlers.rerun)
+    app.action(actions.DIAGNOSE)(handlers.rerun)
+    app.action(actions.MORE_LOGS)(handlers.more_logs)
+    app.action(actions.SILENCE)(handlers.silence)
+    return app
+
+
+class Handlers:
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    # -- /crashloop -------------------------------------------------------------------
+
+    async def command(
+        self, ack: Callable[..., Awaitable[None]], command: dict[str, Any], respond: Respond
+    ) -> None:
+        request = parse_command(str(command.get("text") or ""))
+        channel = str(command.get("channel_id") or "")
+        user = str(command.get("user_id") or "")
+        if isinstance(request, Help):
+            await ack(response_type="ephemeral", text=messages.help_text(self.rt.pool.names()))
+            return
+        if isinstance(request, Invalid):
+            await ack(response_type="ephemeral", text=messages.invalid(request.message))
+            return
+        ns = request.target.namespace if isinstance(request, DiagnosePod) else request.namespace
+        cluster = request.target.cluster if isinstance(request, DiagnosePod) else request.cluster
+        denied = self._denied(channel, ns, cluster)
+        if denied:
+            log.warning("denied: user %s in channel %s asked for %s", user, channel, ns)
+            await ack(response_type="ephemeral", text=denied)
+            return
+        what = (
+            str(request.target)
+            if isinstance(request, DiagnosePod)
+            else (
+                f"{ns}/{request.kind.lower()}/{request.name}"
+                if isinstance(request, DiagnoseWorkload)
+                else ns
+            )
+        )
+        await ack(response_type="ephemeral", text=messages.diagnosing(what))
+        if isinstance(request, DiagnosePod):
+            await self._guard(respond, self._pod(request.target, channel, respond, "slash"))
+        elif isinstance(request, DiagnoseWorkload):
+            await self._guard(respond, self._workload(request, channel, respond))
+        else:
+            await self._guard(respond, self._listing(request, respond))
+
+    async def _pod(self, target: Target, channel: str, respond: Respond, trigger: str) -> None:
+        try:
+            diagnosis = await self._diagnose(target, trigger)
+        except PodNotFound as e:
+            # `ns/name` may name a workload rather than a pod.
+            for kind in ("Deployment", "StatefulSet", "DaemonSet"):
+                try:
+                    pods = await (await self.rt.pool.get(target.cluster)).workload_pods(
+                        target.namespace, kind, target.pod
+                    )
+                except BotError:
+                    continue
+                request = DiagnoseWorkload(
+                    target.namespace, kind, target.pod, target.cluster, target.container
+                )
+                await self._workload_pods(request, pods, channel, respond)
+                return
+            raise e
+        await self._post(channel, diagnosis, respond)
+
+    async def _workload(self, request: DiagnoseWorkload, channel: str, respond: Respond) -> None:
+        source = await self.rt.pool.get(request.cluster)
+        pods = await source.workload_pods(request.namespace, request.kind, request.name)
+        await self._workload_pods(request, pods, channel, respond)
+
+    async def _workload_pods(
+        self, request: DiagnoseWorkload, pods: list[PodSummary], channel: str, respond: Respond
+    ) -> None:
+        crashing = [p for p in pods if p.crash_looping]
+        if not crashing:
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=messages.workload_none_crashing(request.kind, request.name, len(pods)),
+            )
+            return
+        status = messages.workload_summary(request.kind, request.name, len(crashing), len(pods))
+        for pod in crashing[:MAX_WORKLOAD_PODS]:
+            target = Target(request.namespace, pod.name, request.container, request.cluster)
+            diagnosis = await self._diagnose(target, "slash")
+            await self._post(channel, diagnosis, respond, status=status)
+
+    async def _listing(self, request: ListNamespace, respond: Respond) -> None:
+        source = await self.rt.pool.get(request.cluster)
+        pods = await source.list_pods(request.namespace)
+        crashing = sorted((p for p in pods if p.crash_looping), key=lambda p: -p.restarts)
+        blocks: list[dict[str, Any]] = [
+            section(messages.namespace_listing(request.namespace, pods))
+        ]
+        for p in crashing[:MAX_LISTED_PODS]:
+            target = Target(p.namespace, p.name, None, request.cluster)
+            line = f"`{p.name}` · {', '.join(p.crashing)} · {p.restarts} restarts"
+            if p.owner:
+                line += f" · {escape(p.owner)}"
+            blocks.append(
+                {
+                    **section(line),
+                    "accessory": actions.button(
+                        "Diagnose", actions.DIAGNOSE, actions.encode_target(target)
+                    ),
+                }
+            )
+        if len(crashing) > MAX_LISTED_PODS:
+            blocks.append(section(f"... and {len(crashing) - MAX_LISTED_PODS} more"))
+        text = messages.namespace_listing(request.namespace, pods)
+        await respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
+
+    # -- buttons ----------------------------------------------------------------------
+
+    async def rerun(
+        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Respond
+    ) -> None:
+        await ack()
+        target, channel = await self._clicked(body, respond)
+        if target is None:
+            return
+        await self._guard(respond, self._pod(target, channel, respond, "button"))
+
+    async def more_logs(
+        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Respond
+    ) -> None:
+        await ack()
+        target, channel = await self._clicked(body, respond)
+        if target is None:
+            return
+        thread_ts = _thread_ts(body)
+
+        async def work() -> None:
+            diagnosis = await self._diagnose(target, "button")
+            c = diagnosis.container
+            name = c.name if c else "?"
+            tail = common.log_tail(diagnosis, MORE_LOG_LINES)
+            if not tail:
+                msg = SlackMessage(
+                    text=messages.no_logs(name), blocks=[section(messages.no_logs(name))]
+                )
+            else:
+                header = messages.more_logs_header(len(tail), name)
+                msg = SlackMessage(text=header, blocks=[section(header), *code_sections(tail)])
+            try:
+                await self.rt.poster.post(channel, msg, thread_ts=thread_ts)
+            except PostError as e:
+                if not e.cannot_post_here:
+                    raise
+                await respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text=msg.text,
+                    blocks=msg.blocks,
+                )
+
+        await self._guard(respond, work())
+
+    async def silence(
+        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Respond
+    ) -> None:
+        await ack()
+        from bot.alerts.silences import create_silence
+
+        try:
+            value = str(body["actions"][0]["selected_option"]["value"])
+            hours, target = actions.decode_silence(value)
+        except (KeyError, IndexError, TypeError, TargetError):
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=messages.invalid("that silence choice is not valid"),
+            )
+            return
+        channel = str((body.get("channel") or {}).get("id") or "")
+        denied = self._denied(channel, target.namespace, target.cluster)
+        url = self.rt.settings.file.alertmanager_url
+        if denied or url is None:
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=denied or messages.silence_failed("no alertmanager_url configured"),
+            )
+            return
+        user = str((body.get("user") or {}).get("id") or "someone")
+        try:
+            silence_id = await create_silence(
+                url,
+                target,
+                hours=hours,
+                user=user,
+                cluster_label=self.rt.settings.file.alerts.cluster_label,
+            )
+        except BotError as e:
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=messages.silence_failed(str(e)),
+            )
+            return
+        text = messages.silenced(hours, user, silence_id)
+        try:
+            await self.rt.poster.post(
+                channel, SlackMessage(text=text, blocks=[section(text)]), thread_ts=_thread_ts(body)
+            )
+        except PostError:
+            await respond(response_type="ephemeral", replace_original=False, text=text)
+
+    # -- shared -----------------------------------------------------------------------
+
+    async def _diagnose(self, target: Target, trigger: str) -> Diagnosis:
+        try:
+            diagnosis = await self.rt.diagnoser.run(target)
+        except BotError:
+            self.rt.metrics.diagnoses.labels(trigger, "error").inc()
+            raise
+        self.rt.metrics.diagnoses.labels(trigger, "ok").inc()
+        if diagnosis.top is not None:
+            self.rt.metrics.rule_hits.labels(diagnosis.top.rule_id).inc()
+        return diagnosis
+
+    async def _post(
+        self, channel: str, diagnosis: Diagnosis, respond: Respond, *, status: str | None = None
+    ) -> None:
+        f = diagnosis.facts
+        target = Target(
+            f.namespace,
+            f.name,
+            diagnosis.container.name if diagnosis.container else None,
+            f.cluster,
+        )
+        buttons = actions.diagnosis_actions(target)
+        try:
+            await publish_diagnosis(
+                self.rt.poster, channel, diagnosis, actions=buttons, status=status
+            )
+        except PostError as e:
+            if not e.cannot_post_here:
+                raise
+            for m in as_private_replies(diagnosis, messages.invite_hint(channel)):
+                await respond(
+                    response_type="ephemeral", replace_original=False, text=m.text, blocks=m.blocks
+                )
+
+    def _denied(self, channel: str, namespace: str, cluster: str | None) -> str | None:
+        scope = self.rt.settings.file.access.scope_for(channel)
+        if not scope.allows(namespace, None):
+            return messages.not_allowed(namespace)
+        if cluster is not None and not scope.allows(namespace, cluster):
+            return messages.cluster_not_allowed(cluster)
+        return None
+
+    async def _clicked(self, body: dict[str, Any], respond: Respond) -> tuple[Target | None, str]:
+        """The button's target, or None after telling the user why it cannot be used."""
+        channel = str((body.get("channel") or {}).get("id") or "")
+        try:
+            target = actions.decode_target(str(body["actions"][0]["value"]))
+        except (KeyError, IndexError, TypeError, TargetError):
+            await self._respond_safely(
+                respond, messages.invalid("that button's value is not valid")
+            )
+            return None, channel
+        denied = self._denied(channel, target.namespace, target.cluster)
+        if denied:
+            log.warning("denied button for %s in channel %s", target, channel)
+            await self._respond_safely(respond, denied)
+            return None, channel
+        return target, channel
+
+    async def _guard(self, respond: Respond, work: Awaitable[None]) -> None:
+        """Run the work; turn failures into a message for the user, never a trace."""
+        try:
+            await work
+        except (BotError, NamespaceNotAllowed) as e:
+            await self._respond_safely(respond, messages.error(e))
+        except Exception:
+            log.exception("unexpected failure handling a Slack request")
+            await self._respond_safely(respond, messages.unexpected())
+
+    async def _respond_safely(self, respond: Respond, text: str) -> None:
+        try:
+            await respond(response_type="ephemeral", replace_original=False, text=text)
+        except Exception:
+            log.exception("could not answer through response_url")
+
+
+def _thread_ts(body: dict[str, Any]) -> str | None:
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    ts = container.get("thread_ts") or message.get("thread_ts") or container.get("message_ts")
+    return str(ts) if ts else None

@@ -1,0 +1,81 @@
+"""What to diagnose: a pod (or a workload) in a namespace of a cluster.
+
+Every trigger (slash command, alert, CLI) builds a `Target`; names are validated here
+so that nothing that is not a Kubernetes name ever reaches an API path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.errors import TargetError
+
+# RFC 1123 label (namespaces) and subdomain (pods, containers are labels too).
+_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_SUBDOMAIN = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
+_CLUSTER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    namespace: str
+    pod: str
+    container: str | None = None
+    cluster: str | None = None
+
+    def __str__(self) -> str:
+        prefix = f"{self.cluster}:" if self.cluster else ""
+        return f"{prefix}{self.namespace}/{self.pod}"
+
+
+def is_label(name: str) -> bool:
+    return bool(_LABEL.match(name))
+
+
+def is_subdomain(name: str) -> bool:
+    return bool(_SUBDOMAIN.match(name))
+
+
+def check_namespace(ns: str) -> str:
+    if not is_label(ns):
+        raise TargetError(
+            f'"{_show(ns)}" is not a valid namespace name (lowercase letters, digits, "-")'
+        )
+    return ns
+
+
+def check_name(name: str, what: str = "pod") -> str:
+    if not is_subdomain(name):
+        raise TargetError(
+            f'"{_show(name)}" is not a valid {what} name (lowercase letters, digits, "-", ".")'
+        )
+    return name
+
+
+def check_cluster(name: str) -> str:
+    if not _CLUSTER.match(name):
+        raise TargetError(f'"{_show(name)}" is not a valid cluster name')
+    return name
+
+
+def parse_target(text: str, *, container: str | None = None) -> Target:
+    """`ns/pod` or `cluster:ns/pod`, as the CLI and alerts give it."""
+    text = text.strip()
+    cluster = None
+    if ":" in text:
+        cluster, _, text = text.partition(":")
+        check_cluster(cluster)
+    ns, sep, pod = text.partition("/")
+    if not sep or not ns or not pod or "/" in pod:
+        raise TargetError(f'expected NAMESPACE/POD, got "{_show(text)}"')
+    if container is not None:
+        check_name(container, "container")
+    return Target(check_namespace(ns), check_name(pod), container, cluster)
+
+
+def _show(text: str) -> str:
+    clean = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return clean if len(clean) <= 80 else clean[:79] + "…"

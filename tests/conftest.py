@@ -1,0 +1,50 @@
+"""Shared test helpers: the scenario corpus and the built-in rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.diagnosis.rules import RuleSet, load_rules
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: Path
+    target: str
+    container: str | None
+    expect: dict[str, Any]
+    faults: dict[str, Any]
+
+    @property
+    def degraded(self) -> bool:
+        return bool(self.faults)
+
+
+def load_scenarios() -> list[Scenario]:
+    out = []
+    for meta in sorted(SCENARIOS.glob("*/scenario.yaml")):
+        doc = yaml.safe_load(meta.read_text())
+        out.append(
+            Scenario(
+                name=meta.parent.name,
+                path=meta.parent,
+                target=doc["target"],
+                container=doc.get("container"),
+                expect=doc.get("expect") or {},
+                faults=doc.get("faults") or {},
+            )
+        )
+    return out
+
+
+@pytest.fixture(scope="session")
+def rules() -> RuleSet:
+    return load_rules()
