@@ -139,8 +139,29 @@ class Run:
     stderr_tail: str = ""
 
 
+# What-if wrapper: the real CLI, with gc.freeze() once the HTTP site is listening, so the
+# ~100k objects of start-up (rules, pydantic models, client libraries) leave the cyclic
+# GC's generations and a full collection no longer walks them.
+GC_FREEZE_WRAPPER = """
+import gc, sys
+from aiohttp import web
+_start = web.TCPSite.start
+async def start(self):
+    await _start(self)
+    gc.freeze()
+web.TCPSite.start = start
+from bot.cli import main
+sys.argv = ["crashloop-bot", *sys.argv[1:]]
+main()
+"""
+
+
 def start_bot(
-    slack: FakeSlackAPI, kubeconfig: Path, tmp: Path, concurrency: int | None
+    slack: FakeSlackAPI,
+    kubeconfig: Path,
+    tmp: Path,
+    concurrency: int | None,
+    gc_freeze: bool = False,
 ) -> tuple[subprocess.Popen[bytes], int, Path]:
     port = free_port()
     env = {
@@ -162,6 +183,8 @@ def start_bot(
         env["CRASHLOOP_CONFIG"] = str(cfg)
     script = Path(sys.executable).parent / "crashloop-bot"
     cmd = [str(script)] if script.exists() else [sys.executable, "-c", "from bot.cli import main; main()"]
+    if gc_freeze:
+        cmd = [sys.executable, "-c", GC_FREEZE_WRAPPER]
     err = tmp / f"serve-{port}.stderr"
     with err.open("wb") as f:
         proc = subprocess.Popen(
@@ -300,6 +323,61 @@ async def one_run(
     return run
 
 
+NULL_SERVER = """
+import sys
+from aiohttp import web
+async def ok(request):
+    await request.read()
+    return web.Response(text="")
+app = web.Application()
+app.router.add_post("/slack/events", ok)
+app.router.add_get("/readyz", lambda r: ok(r))
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+async def floor_burst(n: int, channels: list[str], targets: list[Target]) -> list[float]:
+    """The same burst against an aiohttp server that answers 200 at once, in its own
+    process: what this client, loopback and aiohttp cost without the bot."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", NULL_SERVER, str(port)])
+    out: list[float] = []
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < READY_TIMEOUT:
+                try:
+                    async with http.post(f"http://127.0.0.1:{port}/slack/events", data="x") as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.05)
+            bodies = [
+                slash_command_body(str(t), channel_id=channels[i % len(channels)])
+                for i, t in enumerate(targets[:n])
+            ]
+            start = asyncio.Event()
+
+            async def send(body: str) -> float:
+                headers = signed_headers(DEFAULT_SIGNING_SECRET, body)
+                await start.wait()
+                t = time.perf_counter()
+                async with http.post(
+                    f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
+                ) as resp:
+                    await resp.text()
+                return (time.perf_counter() - t) * 1000
+
+            tasks = [asyncio.create_task(send(b)) for b in bodies]
+            await asyncio.sleep(0.05)
+            start.set()
+            out = list(await asyncio.wait_for(asyncio.gather(*tasks), 60))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return out
+
+
 def pod_of(root: Any, pods: set[str]) -> str | None:
     blob = json.dumps(root.params, default=str)
     for p in pods:
@@ -308,7 +386,9 @@ def pod_of(root: Any, pods: set[str]) -> str | None:
     return None
 
 
-async def main_async(args: argparse.Namespace) -> tuple[list[Run], int, list[str]]:
+async def main_async(
+    args: argparse.Namespace,
+) -> tuple[list[Run], int, list[str], list[float]]:
     n = max(1, min(args.requests, 1000))
     channels = [f"CBENCH{i:03d}" for i in range(max(1, min(args.channels, n)))]
     slack = FakeSlackAPI()
@@ -334,7 +414,13 @@ async def main_async(args: argparse.Namespace) -> tuple[list[Run], int, list[str
                 flush=True,
             )
             runs.append(r)
-    return runs, per_thread, channels
+        floor = await floor_burst(n, channels, targets)
+        print(
+            f"floor (null aiohttp server): p50 {percentile(floor, 50):.1f} ms "
+            f"p99 {percentile(floor, 99):.1f} ms",
+            flush=True,
+        )
+    return runs, per_thread, channels, floor
 
 
 def fmt_s(v: float | None) -> str:
@@ -351,7 +437,7 @@ def main() -> int:
     args = p.parse_args()
     info = machine()
     print(f"machine: {info}")
-    runs, per_thread, channels = asyncio.run(main_async(args))
+    runs, per_thread, channels, floor = asyncio.run(main_async(args))
     n = max(1, min(args.requests, 1000))
     per_channel = -(-n // len(channels)) * per_thread
     pacing_bound = (per_channel - 1) / PACING_PER_SECOND
@@ -368,6 +454,12 @@ def main() -> int:
         return [
             ["HTTP 200 acks", f"{ok200}/{n}", f"{n}/{n}", met(ok200 == n)],
             ["time to HTTP 200, p50", f"{p50:.1f} ms", "-", "n/a"],
+            [
+                "  floor: same burst, null aiohttp server (p50 / p99)",
+                f"{percentile(floor, 50):.1f} / {percentile(floor, 99):.1f} ms",
+                "-",
+                "n/a",
+            ],
             [
                 "time to HTTP 200, p99",
                 f"{p99:.1f} ms (max {max(r.acks_ms, default=float('nan')):.1f})",

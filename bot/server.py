@@ -61,10 +61,7 @@ class Readiness:
         except Exception as e:  # any failure means "not ready"; the reason is reported
             problems.append(f"slack auth.test failed: {type(e).__name__}")
         try:
-            source = await self.runtime.pool.get(None)
-            ping = getattr(source, "ping", None)
-            if ping is not None:
-                await ping()
+            await (await self.runtime.pool.get(None)).ping()
         except BotError as e:
             problems.append(f"cluster: {e}")
         self.problems, self.checked_at = problems, now

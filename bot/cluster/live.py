@@ -118,6 +118,13 @@ class LiveSource:
 
     # -- the Source protocol -------------------------------------------------------
 
+    async def ping(self) -> None:
+        """Raise ClusterAccessError unless the API server answers (GET /version)."""
+        try:
+            await self._call("version", client.VersionApi(self.api).get_code)
+        except ApiFailure as e:
+            raise self._essential_error(e, "get", "/version", "-") from e
+
     async def pod_facts(self, target: Target) -> PodFacts:
         pod = await self._read_pod(target)
         return await self._facts_for(pod, target)

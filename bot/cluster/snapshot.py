@@ -129,6 +129,9 @@ class SnapshotSource:
                 out.append(summarize_pod(pod))
         return out
 
+    async def ping(self) -> None:
+        return None
+
     async def close(self) -> None:
         return None
 

@@ -70,7 +70,7 @@ def _meta(d: Path) -> dict[str, Any]:
 def test_corpus_size_and_coverage() -> None:
     assert len(SCENARIOS) >= 30
     tops = {_meta(d)["expect"].get("top_rule") for d in SCENARIOS}
-    assert COVERED_RULES <= tops
+    assert tops >= COVERED_RULES
     secretish = [
         d.name
         for d in SCENARIOS

@@ -45,10 +45,12 @@ async def test_slash_command_over_socket_mode_is_acked_and_answered_in_a_thread(
         )
         try:
             await slack.wait_for_socket(timeout=10)
-            payload = slash_command_payload(OOM_POD, channel_id="CSOCK",
-                                            response_url=slack.response_url("s1"))
-            envelope = await slack.socket_send("slash_commands", payload,
-                                               accepts_response_payload=True)
+            payload = slash_command_payload(
+                OOM_POD, channel_id="CSOCK", response_url=slack.response_url("s1")
+            )
+            envelope = await slack.socket_send(
+                "slash_commands", payload, accepts_response_payload=True
+            )
             ack = await slack.wait_for_ack(envelope, timeout=5)
             assert "Diagnosing" in str(ack.payload)
             roots = await wait_for(lambda: slack.top_level("CSOCK"), timeout=15)

@@ -64,8 +64,14 @@ def test_invalid_file_names_the_key(tmp_path: Path, yaml_text: str, key: str) ->
         ({}, "SLACK_BOT_TOKEN is required"),
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is required"),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-wrong"}, "starting with xapp-"),
-        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s",
-          "CRASHLOOP_WEBHOOK_USER": "am"}, "must be set together"),
+        (
+            {
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_SIGNING_SECRET": "s",
+                "CRASHLOOP_WEBHOOK_USER": "am",
+            },
+            "must be set together",
+        ),
     ],
 )
 def test_serving_needs_a_coherent_combination(env: dict[str, str], words: str) -> None:
