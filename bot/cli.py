@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +21,8 @@ from bot.diagnosis.fixtures import run_fixtures
 from bot.diagnosis.rules import RuleSet, builtin_rules_dir, load_rules
 from bot.errors import BotError, RuleError, TargetError
 from bot.redact import Redactor
-from bot.render.jsondoc import render_json
+from bot.render.blocks import render_messages
+from bot.render.jsondoc import render_json, to_dict
 from bot.render.text import render_text
 from bot.target import Target, parse_target
 
@@ -150,35 +152,29 @@ def render(diagnosis: Diagnosis, output: str, *, color: bool = False) -> str:
     if output == "json":
         return render_json(diagnosis) + "\n"
     if output == "blocks":
-        import json
-
-        from bot.render.blocks import render_messages
-
         return json.dumps([m.as_dict() for m in render_messages(diagnosis)], indent=2) + "\n"
     return render_text(diagnosis, color=color)
 
 
 async def _demo(output: str) -> int:
+    """Diagnose every crash-looping pod of the bundled example cluster."""
     source = SnapshotSource(EXAMPLE_CLUSTER, cluster="demo")
     diagnoser = Diagnoser(rules=load_rules(), source_for=_fixed(source), redactor=Redactor())
-    pods = [
-        p
-        for ns in sorted({k[1] for k in source.store.objects if k[0] == "Pod"})
-        for p in await source.list_pods(ns)
-        if p.crash_looping
-    ]
-    if output == "text":
-        print(
-            f"crashloop-bot demo: {len(pods)} crash-looping pods in the bundled example cluster "
-            f"({EXAMPLE_CLUSTER})\n"
-        )
-    for i, pod in enumerate(pods):
-        diagnosis = await diagnoser.run(Target(pod.namespace, pod.name, cluster="demo"))
-        if output == "text":
-            print(("=" * 78) + "\n" if i else "", end="")
-        print(render(diagnosis, output, color=sys.stdout.isatty()), end="")
-        if output == "text":
-            print()
+    namespaces = sorted({ns for kind, ns, _ in source.store.objects if kind == "Pod"})
+    pods = [p for ns in namespaces for p in await source.list_pods(ns) if p.crash_looping]
+    diagnoses = [await diagnoser.run(Target(p.namespace, p.name, cluster="demo")) for p in pods]
+    if output == "json":
+        print(json.dumps([to_dict(d) for d in diagnoses], indent=2, ensure_ascii=False))
+        return 0
+    if output == "blocks":
+        print(json.dumps([[m.as_dict() for m in render_messages(d)] for d in diagnoses], indent=2))
+        return 0
+    color = sys.stdout.isatty()
+    print(f"crashloop-bot demo: {len(pods)} crash-looping pods in the bundled example cluster\n")
+    for i, d in enumerate(diagnoses):
+        if i:
+            print("=" * 78)
+        print(render_text(d, color=color))
     return 0
 
 

@@ -168,6 +168,8 @@ class Processor:
                 await self.threads.touch_reply(key)
             else:
                 await self.threads.add_pod(pod)
+            if thread.root_ts is None or thread.replies_posted < len(thread.replies):
+                await self._post(thread)  # its first item is still retrying: help it along
             self._count("grouped")
             return Done("done", f"grouped into {key}")
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from tests.conftest import Scenario, load_scenarios
+from tests.conftest import SCENARIOS, Scenario, load_scenarios
 from tests.fakes.kubeapi import FakeKubeAPI, running_in_thread, write_kubeconfig
 
 ALL = load_scenarios()
@@ -100,3 +100,52 @@ def test_snapshot_diagnosis_matches_live(
     if scenario.container:
         args += ["--container", scenario.container]
     check(scenario, *run_cli(capsys, *args))
+
+
+def test_context_flag_picks_the_cluster_from_the_kubeconfig(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prod = FakeKubeAPI(SCENARIOS / "oom-cgroup")
+    empty = FakeKubeAPI()
+    kubeconfig = tmp_path / "kubeconfig"
+    with running_in_thread(prod) as prod_url, running_in_thread(empty) as empty_url:
+        write_kubeconfig(
+            kubeconfig,
+            empty_url,
+            contexts={"staging": empty_url, "prod": prod_url},
+            current="staging",
+        )
+        code, out, err = run_cli(
+            capsys,
+            "diagnose",
+            "payments/ledger-api-5d8f7b9c4-x2k9q",
+            "--kubeconfig",
+            str(kubeconfig),
+            "--context",
+            "prod",
+            "-o",
+            "json",
+        )
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["cluster"] == "prod"
+    assert doc["findings"][0]["rule_id"] == "oom-cgroup"
+    assert empty.requests == []
+
+
+def test_unknown_context_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    write_kubeconfig(kubeconfig, "http://127.0.0.1:1")
+    code, _, err = run_cli(
+        capsys, "diagnose", "a/b", "--kubeconfig", str(kubeconfig), "--context", "nope"
+    )
+    assert code == 1
+    assert "cannot load kubeconfig (context nope)" in err
+
+
+def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "diagnose", "Not A Pod", "--snapshot", str(SCENARIOS))
+    assert code == 2
+    assert "expected NAMESPACE/POD" in err
