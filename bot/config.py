@@ -89,6 +89,18 @@ class AlertsConfig(_Strict):
     cluster_label: str = "cluster"
     group_by_workload: bool = True
     repeat_update_seconds: int = Field(default=0, ge=0, description="0: only on change")
+    recheck_after_seconds: int = Field(
+        default=300,
+        ge=0,
+        description="an alert repeated this long after it was handled is diagnosed again; "
+        "sooner, it is a redelivery and ignored",
+    )
+    sample_per_workload: int = Field(
+        default=3,
+        ge=1,
+        le=50,
+        description="pods diagnosed per workload and cause; the rest counted",
+    )
     workers: int = Field(default=4, ge=1, le=64)
 
 

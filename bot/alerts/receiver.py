@@ -69,6 +69,9 @@ class AlertReceiver:
 
     @classmethod
     def from_runtime(cls, runtime: Runtime, **options: Any) -> AlertReceiver:
+        alerts = runtime.settings.file.alerts
+        options.setdefault("recheck_after", float(alerts.recheck_after_seconds))
+        options.setdefault("sample", alerts.sample_per_workload)
         return cls(runtime, **options)
 
     def add_routes(self, app: web.Application) -> None:
