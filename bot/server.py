@@ -75,7 +75,11 @@ def build_web_app(
     readiness = Readiness(runtime)
 
     async def slack_events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+        try:
+            bolt_request = await to_bolt_request(request)
+        except ValueError:  # Bolt parses the body before checking the signature
+            return web.json_response({"error": "malformed request body"}, status=400)
+        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

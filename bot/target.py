@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.errors import TargetError
 
 # RFC 1123 label (namespaces) and subdomain (pods, containers are labels too).
+# Always `fullmatch`: `$` alone also matches before a trailing newline ("ns\n").
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _SUBDOMAIN = re.compile(
     r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
@@ -32,11 +33,11 @@ class Target:
 
 
 def is_label(name: str) -> bool:
-    return bool(_LABEL.match(name))
+    return bool(_LABEL.fullmatch(name))
 
 
 def is_subdomain(name: str) -> bool:
-    return bool(_SUBDOMAIN.match(name))
+    return bool(_SUBDOMAIN.fullmatch(name))
 
 
 def check_namespace(ns: str) -> str:
@@ -56,7 +57,7 @@ def check_name(name: str, what: str = "pod") -> str:
 
 
 def check_cluster(name: str) -> str:
-    if not _CLUSTER.match(name):
+    if not _CLUSTER.fullmatch(name):
         raise TargetError(f'"{_show(name)}" is not a valid cluster name')
     return name
 
@@ -74,6 +75,11 @@ def parse_target(text: str, *, container: str | None = None) -> Target:
     if container is not None:
         check_name(container, "container")
     return Target(check_namespace(ns), check_name(pod), container, cluster)
+
+
+def show(text: str) -> str:
+    """User text fit to quote back: control characters replaced, at most 80 characters."""
+    return _show(text)
 
 
 def _show(text: str) -> str:

@@ -30,7 +30,7 @@ from bot.cluster.normalize import build_pod_facts, controller_ref
 from bot.cluster.source import PodSummary, suggest_names, summarize_pod
 from bot.errors import ClusterAccessError, ClusterUnreachable, Forbidden, PodNotFound
 from bot.facts import PodFacts
-from bot.target import Target
+from bot.target import Target, is_subdomain
 
 Obj = dict[str, Any]
 
@@ -188,11 +188,13 @@ class LiveSource:
     # -- round trip 2 ---------------------------------------------------------------
 
     async def _facts_for(self, pod: Obj, target: Target) -> PodFacts:
-        meta = pod.get("metadata") or {}
-        spec = pod.get("spec") or {}
         ns = target.namespace
-        uid = meta.get("uid")
-        node_name = spec.get("nodeName")
+        uid = _map(pod.get("metadata")).get("uid")
+        node_name = _map(pod.get("spec")).get("nodeName")
+        if not isinstance(uid, str) or not _UID.fullmatch(uid):
+            uid = None  # it goes into a field selector: only a UID-shaped value
+        if not isinstance(node_name, str) or not is_subdomain(node_name):
+            node_name = None
         warnings: list[str] = []
 
         async def optional(what: str, coro: Awaitable[Any]) -> Any:
@@ -404,21 +406,30 @@ def status_failure(status: int, body: bytes, resource: str) -> ApiFailure:
 
 def containers_needing_logs(pod: Obj, requested: str | None) -> list[str]:
     """Containers whose previous log explains the crash: the crashing ones and the requested."""
-    status = pod.get("status") or {}
+    status = _map(_map(pod).get("status"))
     names: list[str] = []
     for key in ("initContainerStatuses", "containerStatuses"):
-        for s in status.get(key) or []:
-            if not isinstance(s, Mapping):
+        statuses = status.get(key)
+        for s in statuses if isinstance(statuses, list) else []:
+            if not isinstance(s, Mapping) or not isinstance(s.get("name"), str):
                 continue
-            waiting = ((s.get("state") or {}).get("waiting") or {}).get("reason")
-            restarted = (s.get("restartCount") or 0) > 0 and (s.get("lastState") or {}).get(
-                "terminated"
+            waiting = _map(_map(s.get("state")).get("waiting")).get("reason")
+            restarts = s.get("restartCount")
+            restarted = (
+                isinstance(restarts, int)
+                and restarts > 0
+                and _map(s.get("lastState")).get("terminated")
             )
             if waiting == "CrashLoopBackOff" or restarted or s.get("name") == requested:
-                names.append(str(s.get("name")))
+                names.append(s["name"])
     return list(dict.fromkeys(names))
 
 
+def _map(v: Any) -> Mapping[str, Any]:
+    return v if isinstance(v, Mapping) else {}
+
+
+_UID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _JOB_SUFFIX = re.compile(r"^(?P<parent>.+)-\d{8,}$")
 
 
@@ -430,8 +441,8 @@ def guess_parent(kind: str, name: str, pod: Obj) -> tuple[str, str] | None:
     fetched owner's own reference before it is used.
     """
     if kind == "ReplicaSet":
-        h = ((pod.get("metadata") or {}).get("labels") or {}).get("pod-template-hash")
-        if h and name.endswith(f"-{h}"):
+        h = _map(_map(_map(pod).get("metadata")).get("labels")).get("pod-template-hash")
+        if isinstance(h, str) and h and name.endswith(f"-{h}"):
             return ("Deployment", name[: -len(h) - 1])
     if kind == "Job":
         m = _JOB_SUFFIX.match(name)

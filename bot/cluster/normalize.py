@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.facts import (
@@ -71,7 +71,11 @@ def build_pod_facts(
     cluster: str | None = None,
     warnings: Sequence[str] = (),
 ) -> PodFacts:
-    """Facts for one pod. `owners` are the owner objects, nearest first."""
+    """Facts for one pod. `owners` are the owner objects, nearest first.
+
+    Never raises: whatever is not a mapping where one is expected is treated as absent.
+    """
+    pod = _map(pod)
     meta = _map(pod.get("metadata"))
     spec = _map(pod.get("spec"))
     status = _map(pod.get("status"))
@@ -107,8 +111,8 @@ def build_pod_facts(
         labels=tuple(sorted((str(k), str(v)) for k, v in _map(meta.get("labels")).items())),
         owner_chain=owner_chain(pod, owners),
         containers=tuple(containers),
-        events=tuple(sort_events(build_event(e) for e in events)),
-        node=build_node(node, node_events) if node is not None else None,
+        events=tuple(sort_events(build_event(e) for e in _only_maps(events))),
+        node=build_node(node, node_events) if isinstance(node, Mapping) else None,
         warnings=tuple(warnings),
     )
 
@@ -117,7 +121,10 @@ def owner_chain(pod: Obj, owners: Sequence[Obj]) -> tuple[OwnerRef, ...]:
     """The controller chain from the pod up: what is known from the objects we could read."""
     chain: list[OwnerRef] = []
     ref = controller_ref(pod)
-    by_name = {(_str(o.get("kind")), _str(_map(o.get("metadata")).get("name"))): o for o in owners}
+    by_name = {
+        (_str(o.get("kind")), _str(_map(o.get("metadata")).get("name"))): o
+        for o in _only_maps(owners)
+    }
     while ref is not None and len(chain) < 5:
         chain.append(ref)
         parent = by_name.get((ref.kind, ref.name))
@@ -127,7 +134,7 @@ def owner_chain(pod: Obj, owners: Sequence[Obj]) -> tuple[OwnerRef, ...]:
 
 def controller_ref(obj: Obj) -> OwnerRef | None:
     """The controlling owner reference of an object (or its first owner)."""
-    refs = _maps(_map(obj.get("metadata")).get("ownerReferences"))
+    refs = _maps(_map(_map(obj).get("metadata")).get("ownerReferences"))
     ref = next((r for r in refs if r.get("controller") is True), refs[0] if refs else None)
     if ref is None or not ref.get("kind") or not ref.get("name"):
         return None
@@ -135,6 +142,7 @@ def controller_ref(obj: Obj) -> OwnerRef | None:
 
 
 def build_event(e: Obj) -> Event:
+    e = _map(e)
     involved = _map(e.get("involvedObject") or e.get("regarding"))
     series = _map(e.get("series"))
     count = e.get("count") or series.get("count") or 1
@@ -163,6 +171,7 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
 
 
 def build_node(node: Obj, events: Iterable[Obj] = ()) -> Node:
+    node = _map(node)
     meta = _map(node.get("metadata"))
     status = _map(node.get("status"))
     info = _map(status.get("nodeInfo"))
@@ -183,24 +192,27 @@ def build_node(node: Obj, events: Iterable[Obj] = ()) -> Node:
         architecture=_str(info.get("architecture")),
         kernel_version=_str(info.get("kernelVersion")),
         boot_id=_str(info.get("bootID")),
-        events=tuple(sort_events(build_event(e) for e in events)),
+        events=tuple(sort_events(build_event(e) for e in _only_maps(events))),
     )
 
 
 def parse_quantity(q: Any) -> int | None:
     """Bytes in a Kubernetes quantity ("512Mi", "1G", "1e9"); None if unparsable."""
-    if isinstance(q, int | float) and not isinstance(q, bool):
-        return int(q)
-    if not isinstance(q, str):
+    if isinstance(q, bool) or not isinstance(q, int | float | str):
         return None
     try:
-        return int(float(q))  # plain or exponent notation
-    except ValueError:
-        pass
-    m = _QUANTITY.match(q.strip())
-    if not m or m.group(2) not in _SUFFIX:
+        if not isinstance(q, str):
+            return int(q)
+        try:
+            return int(float(q))  # plain or exponent notation
+        except ValueError:
+            pass
+        m = _QUANTITY.match(q.strip())
+        if not m or m.group(2) not in _SUFFIX:
+            return None
+        return int(float(m.group(1)) * _SUFFIX[m.group(2)])
+    except (ValueError, OverflowError):  # "1.2.3Mi", "inf", "nan", "1e999"
         return None
-    return int(float(m.group(1)) * _SUFFIX[m.group(2)])
 
 
 def _container(
@@ -298,13 +310,15 @@ def _mount(m: Obj, volumes: Mapping[str | None, Obj]) -> Mount:
 
 def _time(v: Any) -> datetime | None:
     if isinstance(v, datetime):
-        return v
+        return v if v.tzinfo is not None else v.replace(tzinfo=UTC)
     if not isinstance(v, str) or not v:
         return None
     try:
-        return datetime.fromisoformat(v.replace("Z", "+00:00"))
+        t = datetime.fromisoformat(v.replace("Z", "+00:00"))
     except ValueError:
         return None
+    # A timestamp without a zone is UTC, as the API means it: never mix naive and aware.
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def _map(v: Any) -> Mapping[str, Any]:
@@ -313,6 +327,13 @@ def _map(v: Any) -> Mapping[str, Any]:
 
 def _maps(v: Any) -> list[Obj]:
     return [x for x in v if isinstance(x, Mapping)] if isinstance(v, list) else []
+
+
+def _only_maps(v: Any) -> list[Obj]:
+    """The mappings among the items of any iterable (anything else: none)."""
+    if isinstance(v, str | bytes) or not isinstance(v, Iterable):
+        return []
+    return [x for x in v if isinstance(x, Mapping)]
 
 
 def _list(v: Any) -> list[Any]:

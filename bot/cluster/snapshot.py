@@ -92,8 +92,10 @@ class SnapshotSource:
                 str(p["metadata"]["name"]) for p in self.store.of_kind("Pod", target.namespace)
             ]
             raise PodNotFound(target.namespace, target.pod, suggest_names(target.pod, names))
-        uid = pod.get("metadata", {}).get("uid")
-        node_name = pod.get("spec", {}).get("nodeName")
+        uid = _map(pod.get("metadata")).get("uid")
+        node_name = _map(pod.get("spec")).get("nodeName")
+        if not isinstance(node_name, str):
+            node_name = None
         events = [
             e for e in self.store.events if _involves(e, "Pod", target.namespace, target.pod, uid)
         ]
@@ -147,11 +149,11 @@ class SnapshotSource:
         return owners
 
     def _logs_for(self, target: Target, pod: Obj) -> dict[str, list[str] | None]:
-        spec = pod.get("spec", {})
+        spec = _map(pod.get("spec"))
         names = [
             c.get("name")
             for key in ("initContainers", "containers")
-            for c in spec.get(key) or []
+            for c in (spec.get(key) if isinstance(spec.get(key), list) else [])
             if isinstance(c, Mapping)
         ]
         only_pod = len(self.store.of_kind("Pod")) == 1
@@ -223,3 +225,7 @@ def _involves(e: Obj, kind: str, namespace: str | None, name: str | None, uid: A
     if namespace is not None and (inv.get("namespace") or "") != namespace:
         return False
     return bool(inv.get("name") == name)
+
+
+def _map(v: Any) -> Obj:
+    return v if isinstance(v, Mapping) else {}

@@ -43,30 +43,45 @@ class Source(Protocol):
     async def close(self) -> None: ...
 
 
-def summarize_pod(pod: Mapping[str, Any]) -> PodSummary:
-    meta = pod.get("metadata") or {}
-    status = pod.get("status") or {}
+def summarize_pod(pod: Any) -> PodSummary:
+    """One line about a raw pod; anything malformed in it is treated as absent."""
+    pod = _map(pod)
+    meta = _map(pod.get("metadata"))
+    status = _map(pod.get("status"))
     statuses = [
         s
         for key in ("initContainerStatuses", "containerStatuses")
-        for s in status.get(key) or []
+        for s in _list(status.get(key))
         if isinstance(s, Mapping)
     ]
     crashing = tuple(
         str(s.get("name"))
         for s in statuses
-        if ((s.get("state") or {}).get("waiting") or {}).get("reason") == "CrashLoopBackOff"
+        if _map(_map(s.get("state")).get("waiting")).get("reason") == "CrashLoopBackOff"
     )
-    refs = [r for r in meta.get("ownerReferences") or [] if isinstance(r, Mapping)]
+    refs = [r for r in _list(meta.get("ownerReferences")) if isinstance(r, Mapping)]
     ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
+    phase = status.get("phase")
     return PodSummary(
         namespace=str(meta.get("namespace") or ""),
         name=str(meta.get("name") or ""),
-        phase=status.get("phase"),
+        phase=phase if isinstance(phase, str) else None,
         crashing=crashing,
-        restarts=sum(int(s.get("restartCount") or 0) for s in statuses),
+        restarts=sum(_count(s.get("restartCount")) for s in statuses),
         owner=f"{ref.get('kind')}/{ref.get('name')}" if ref else None,
     )
+
+
+def _map(v: Any) -> Mapping[str, Any]:
+    return v if isinstance(v, Mapping) else {}
+
+
+def _list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
+def _count(v: Any) -> int:
+    return v if isinstance(v, int) and not isinstance(v, bool) and v > 0 else 0
 
 
 def suggest_names(wanted: str, names: list[str], *, limit: int = 3) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.diagnosis.engine import Diagnosis, Finding
 from bot.render import common
@@ -118,7 +119,7 @@ def finding_blocks(i: int, f: Finding) -> list[Block]:
         out.append(section("*Evidence*\n" + "\n".join(f"• `{_code(e)}`" for e in f.evidence)))
     fixes = "*What to do*\n" + "\n".join(f"• {escape(x)}" for x in f.fixes)
     if f.docs:
-        fixes += "\n" + " ".join(f"<{u}|docs>" for u in f.docs)
+        fixes += "\nDocs: " + " · ".join(f"<{u}|{_doc_label(u)}>" for u in f.docs)
     out.append(section(fixes))
     out.append({"type": "divider"})
     return out
@@ -170,6 +171,12 @@ def paginate(blocks: list[Block], *, fallback: str) -> list[SlackMessage]:
             for i, m in enumerate(messages, 1)
         ]
     return messages
+
+
+def _doc_label(url: str) -> str:
+    """`kubernetes.io` for a kubernetes.io page: where a link leads, in a word."""
+    host = urlsplit(url).hostname or "docs"
+    return host.removeprefix("www.")
 
 
 def escape(text: str) -> str:

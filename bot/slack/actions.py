@@ -39,7 +39,7 @@ def decode_target(value: str) -> Target:
 
 def decode_silence(value: str) -> tuple[int, Target]:
     hours, _, rest = value.partition("#")
-    if not hours.isdigit() or int(hours) not in SILENCE_HOURS:
+    if hours not in {str(h) for h in SILENCE_HOURS}:  # not isdigit(): "¹" is a digit
         raise TargetError("malformed silence duration")
     return int(hours), decode_target(rest)
 

@@ -17,7 +17,7 @@ import shlex
 from dataclasses import dataclass
 
 from bot.errors import TargetError
-from bot.target import Target, check_cluster, check_name, check_namespace
+from bot.target import Target, check_cluster, check_name, check_namespace, show
 
 WORKLOAD_KINDS = {
     "deploy": "Deployment",
@@ -104,7 +104,7 @@ def _parse(text: str) -> Request:
         elif w.startswith("--container="):
             container = w.split("=", 1)[1]
         elif w.startswith("-"):
-            return Invalid(f"unknown option {w}")
+            return Invalid(f"unknown option {show(w)}")
         else:
             positional.append(w)
     if len(positional) != 1:
@@ -124,7 +124,7 @@ def _parse(text: str) -> Request:
         if len(parts) == 2 and parts[0].lower() in WORKLOAD_KINDS:
             kind = WORKLOAD_KINDS[parts[0].lower()]
             return DiagnoseWorkload(namespace, kind, check_name(parts[1], kind), cluster, container)
-        return Invalid(f'with -n, give a pod name or KIND/NAME, not "{ref}"')
+        return Invalid(f'with -n, give a pod name or KIND/NAME, not "{show(ref)}"')
     if len(parts) == 1:
         return ListNamespace(check_namespace(parts[0]), cluster)
     if len(parts) == 2:
@@ -135,4 +135,6 @@ def _parse(text: str) -> Request:
         return DiagnoseWorkload(
             check_namespace(parts[0]), kind, check_name(parts[2], kind), cluster, container
         )
-    return Invalid(f'cannot read "{ref}": expected NAMESPACE/POD, NAMESPACE/KIND/NAME or NAMESPACE')
+    return Invalid(
+        f'cannot read "{show(ref)}": expected NAMESPACE/POD, NAMESPACE/KIND/NAME or NAMESPACE'
+    )

@@ -162,15 +162,9 @@ def test_build_pod_facts_survives_any_json_value(pod: Any) -> None:
 def test_mutated_scenario_pods_are_still_diagnosed(
     pod: dict[str, Any], data: st.DataObject
 ) -> None:
-    names = (
-        [
-            c.get("name")
-            for c in (pod.get("spec") or {}).get("containers") or []
-            if isinstance(pod.get("spec"), dict) and isinstance(c, dict)
-        ]
-        if isinstance(pod, dict)
-        else []
-    )
+    spec = pod.get("spec")
+    containers = spec.get("containers") if isinstance(spec, dict) else None
+    names = [c.get("name") for c in containers or [] if isinstance(c, dict)]
     logs = {str(n): data.draw(st.lists(st.text(max_size=50), max_size=3)) for n in names}
     _full_pipeline(pod, logs=logs)
 
@@ -238,3 +232,13 @@ def test_snapshot_files_with_malformed_pods_are_diagnosed_or_refused_cleanly(
     except BotError:
         return  # "pod not found" is a clear answer
     diagnose(REDACTOR.facts(facts), RULES)
+
+
+def test_snapshot_pod_with_spec_and_status_of_wrong_types_is_diagnosed(tmp_path: Path) -> None:
+    pod = copy.deepcopy(REAL_PODS[0])
+    pod["spec"] = ["not", "a", "map"]
+    pod["status"] = "Running"
+    (tmp_path / "pod.json").write_text(json.dumps(pod), encoding="utf-8")
+    meta = pod["metadata"]
+    facts = SnapshotSource(tmp_path).read(Target(meta["namespace"], meta["name"]))
+    assert diagnose(REDACTOR.facts(facts), RULES).findings == ()
