@@ -29,14 +29,14 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, SCENARIOS, machine, median, met, table, update_doc  # noqa: E402
+from _common import SCENARIOS, machine, median, met, table, update_doc
 
-from bot.cluster.live import LiveOptions, LiveSource  # noqa: E402
-from bot.diagnoser import Diagnoser  # noqa: E402
-from bot.diagnosis.rules import load_rules  # noqa: E402
-from bot.redact import Redactor  # noqa: E402
-from bot.target import Target  # noqa: E402
-from tests.fakes.kubeapi import (  # noqa: E402
+from bot.cluster.live import LiveOptions, LiveSource
+from bot.diagnoser import Diagnoser
+from bot.diagnosis.rules import load_rules
+from bot.redact import Redactor
+from bot.target import Target
+from tests.fakes.kubeapi import (
     FakeKubeAPI,
     RequestRecord,
     load_snapshot,

@@ -20,12 +20,14 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.internals import parse_body
 
 from bot.config import Settings, load_settings
 from bot.errors import BotError
 from bot.logs import setup_logging
 from bot.runtime import Runtime, build_runtime
 from bot.slack.app import build_bolt_app
+from bot.slack.payloads import body_problem
 
 log = logging.getLogger(__name__)
 READY_CACHE_SECONDS = 10.0
@@ -75,11 +77,15 @@ def build_web_app(
     readiness = Readiness(runtime)
 
     async def slack_events(request: web.Request) -> web.Response:
+        # Bolt parses the body (and trusts its shape) before it checks the signature:
+        # a body it cannot read is a 400 here, not an exception inside Bolt.
         try:
-            bolt_request = await to_bolt_request(request)
-        except ValueError:  # Bolt parses the body before checking the signature
-            return web.json_response({"error": "malformed request body"}, status=400)
-        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+            problem = body_problem(parse_body(await request.text(), request.content_type))
+        except (ValueError, RecursionError):  # not UTF-8, or a payload that is not JSON
+            problem = "the body is not UTF-8 form data or JSON"
+        if problem is not None:
+            return web.json_response({"error": f"malformed Slack request: {problem}"}, status=400)
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

@@ -41,7 +41,8 @@ LOG_LIMIT_BYTES = 64 * 1024
 @dataclass(frozen=True, slots=True)
 class LiveOptions:
     timeout: float = 5.0  # seconds per request
-    concurrency: int = 8  # requests in flight per cluster
+    concurrency: int = 32  # requests in flight per cluster
+    diagnoses: int = 8  # pods collected at once: early ones finish instead of all crawling
     log_lines: int = LOG_TAIL_LINES
     log_bytes: int = LOG_LIMIT_BYTES
 
@@ -98,6 +99,7 @@ class LiveSource:
         self.apps = client.AppsV1Api(api)
         self.batch = client.BatchV1Api(api)
         self._slots = asyncio.Semaphore(self.options.concurrency)
+        self._pods = asyncio.Semaphore(self.options.diagnoses)
         self._on_request = on_request  # metrics hook: (resource, outcome)
 
     @classmethod
@@ -126,8 +128,11 @@ class LiveSource:
             raise self._essential_error(e, "get", "/version", "-") from e
 
     async def pod_facts(self, target: Target) -> PodFacts:
-        pod = await self._read_pod(target)
-        return await self._facts_for(pod, target)
+        # Bounded per pod, not only per request: with a FIFO of requests alone, a burst
+        # of 200 pod reads would queue ahead of the second round trip of the first one.
+        async with self._pods:
+            pod = await self._read_pod(target)
+            return await self._facts_for(pod, target)
 
     async def list_pods(self, namespace: str) -> list[PodSummary]:
         try:

@@ -20,6 +20,7 @@ class ClusterPool:
         self.options = LiveOptions(
             timeout=limits.request_timeout_seconds,
             concurrency=limits.concurrency,
+            diagnoses=limits.diagnoses,
             log_lines=limits.log_lines,
             log_bytes=limits.log_bytes,
         )

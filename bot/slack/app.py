@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cluster.source import PodSummary
@@ -45,8 +46,10 @@ MORE_LOG_LINES = 100
 def build_bolt_app(runtime: Runtime, *, client: AsyncWebClient | None = None) -> AsyncApp:
     """The Bolt app. Request signatures are verified by Bolt in HTTP mode."""
     s = runtime.settings
+    web_client = client or runtime.client
     app = AsyncApp(
-        client=client or runtime.client,
+        client=web_client,
+        authorize=cached_authorize(web_client),
         signing_secret=s.slack_signing_secret.get_secret_value() if s.slack_signing_secret else "",
         request_verification_enabled=s.slack_signing_secret is not None,
         raise_error_for_unhandled_request=False,
@@ -58,6 +61,31 @@ def build_bolt_app(runtime: Runtime, *, client: AsyncWebClient | None = None) ->
     app.action(actions.MORE_LOGS)(handlers.more_logs)
     app.action(actions.SILENCE)(handlers.silence)
     return app
+
+
+def cached_authorize(client: AsyncWebClient) -> Callable[..., Awaitable[AuthorizeResult]]:
+    """One `auth.test` for the life of the process, however many requests arrive at once.
+
+    Bolt's single-workspace authorization caches `auth.test` only once a call has
+    returned, so a burst of commands right after start-up makes one call each and every
+    acknowledgement waits for Slack. A lock makes the first request call and the rest
+    reuse its answer. (Bolt passes arguments by name, hence a plain function.)
+    """
+    lock = asyncio.Lock()
+    cache: list[AuthorizeResult] = []
+
+    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        async with lock:
+            if not cache:
+                resp = await client.auth_test()
+                cache.append(
+                    AuthorizeResult.from_auth_test_response(
+                        auth_test_response=resp, bot_token=client.token
+                    )
+                )
+            return cache[0]
+
+    return authorize
 
 
 class Handlers:
@@ -232,7 +260,7 @@ class Handlers:
                 text=messages.invalid("that silence choice is not valid"),
             )
             return
-        channel = str((body.get("channel") or {}).get("id") or "")
+        channel = _id(body.get("channel"))
         denied = self._denied(channel, target.namespace, target.cluster)
         url = self.rt.settings.file.alertmanager_url
         if denied or url is None:
@@ -242,7 +270,7 @@ class Handlers:
                 text=denied or messages.silence_failed("no alertmanager_url configured"),
             )
             return
-        user = str((body.get("user") or {}).get("id") or "someone")
+        user = _id(body.get("user")) or "someone"
         try:
             silence_id = await create_silence(
                 url,
@@ -312,7 +340,7 @@ class Handlers:
 
     async def _clicked(self, body: dict[str, Any], respond: Respond) -> tuple[Target | None, str]:
         """The button's target, or None after telling the user why it cannot be used."""
-        channel = str((body.get("channel") or {}).get("id") or "")
+        channel = _id(body.get("channel"))
         try:
             target = actions.decode_target(str(body["actions"][0]["value"]))
         except (KeyError, IndexError, TypeError, TargetError):
@@ -344,8 +372,17 @@ class Handlers:
             log.exception("could not answer through response_url")
 
 
+def _id(v: Any) -> str:
+    """A channel's or user's id from a payload: Slack sends an object, or just the id."""
+    if isinstance(v, dict):
+        v = v.get("id")
+    return v if isinstance(v, str) else ""
+
+
 def _thread_ts(body: dict[str, Any]) -> str | None:
-    container = body.get("container") or {}
-    message = body.get("message") or {}
+    container = body.get("container")
+    message = body.get("message")
+    container = container if isinstance(container, dict) else {}
+    message = message if isinstance(message, dict) else {}
     ts = container.get("thread_ts") or message.get("thread_ts") or container.get("message_ts")
     return str(ts) if ts else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import hmac
+import io
 import json
 import re
 import time
@@ -16,7 +18,7 @@ import pytest
 import bot as bot_package
 import bot.errors as bot_errors
 from tests.fakes.kubeapi import FakeKubeAPI
-from tests.fakes.slack_signing import DEFAULT_SIGNING_SECRET, signed_headers
+from tests.fakes.slack_signing import DEFAULT_SIGNING_SECRET
 from tests.slack.conftest import Bot, bot, file_config, scenario_dirs
 
 __all__ = ["bot", "file_config", "scenario_dirs"]
@@ -105,9 +107,18 @@ def activity(b: Bot) -> tuple[int, int, int]:
     return (len(b.slack.calls), len(b.slack.response_calls), len(b.kube.requests))
 
 
-async def post_signed(b: Bot, body: str | bytes, **headers: str) -> tuple[int, str]:
+async def post_signed(b: Bot, body: str | bytes | io.BytesIO, **headers: str) -> tuple[int, str]:
     """POST a raw body to /slack/events with a valid Slack signature."""
-    h = signed_headers(DEFAULT_SIGNING_SECRET, body)
-    h.update(headers)
-    async with b.http.post(f"{b.url}/slack/events", data=body, headers=h) as resp:
+    raw = body.getvalue() if isinstance(body, io.BytesIO) else body
+    data = raw.encode() if isinstance(raw, str) else raw
+    ts = str(int(time.time()))
+    digest = hmac.new(DEFAULT_SIGNING_SECRET.encode(), f"v0:{ts}:".encode() + data, "sha256")
+    payload: bytes | io.BytesIO = io.BytesIO(data) if isinstance(body, io.BytesIO) else data
+    h = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": "v0=" + digest.hexdigest(),
+        **headers,
+    }
+    async with b.http.post(f"{b.url}/slack/events", data=payload, headers=h) as resp:
         return resp.status, await resp.text()

@@ -63,12 +63,18 @@ commandish = st.lists(
 
 any_command_text = st.one_of(commandish, slack_text, st.text(max_size=40))
 
-json_scalars = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=20),
+def _scalars(text: st.SearchStrategy[str]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
+        text,
+        _SPECIAL,
+    )
+
+
+_SPECIAL = st.one_of(
     st.sampled_from(
         [
             "",
@@ -92,9 +98,14 @@ json_scalars = st.one_of(
 )
 
 
-def json_trees(max_leaves: int = 30) -> st.SearchStrategy[Any]:
+json_scalars = _scalars(st.text(max_size=20))
+# Without lone surrogates: what a UTF-8 JSON body can carry other than by \ud800 escapes.
+utf8_scalars = _scalars(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=20))
+
+
+def json_trees(max_leaves: int = 30, *, surrogates: bool = True) -> st.SearchStrategy[Any]:
     return st.recursive(
-        json_scalars,
+        json_scalars if surrogates else utf8_scalars,
         lambda children: st.one_of(
             st.lists(children, max_size=4),
             st.dictionaries(st.text(max_size=12), children, max_size=5),

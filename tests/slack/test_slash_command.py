@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from tests.fakes.slackapi import wait_for
@@ -118,3 +119,9 @@ async def test_posts_in_one_channel_are_paced(bot: Bot) -> None:
         await bot.command(OOM_POD, response_id=f"p{i}")
     await wait_for(lambda: len(bot.slack.top_level(CHANNEL)) == 3, timeout=30)
     assert bot.slack.max_posts_per_window(CHANNEL, window=0.95) <= 1
+
+
+async def test_a_burst_at_start_up_makes_one_auth_test_call(bot: Bot) -> None:
+    results = await asyncio.gather(*(bot.command(OOM_POD, response_id=f"b{i}") for i in range(10)))
+    assert all(status == 200 for status, _, _ in results)
+    assert len(bot.slack.calls_to("auth.test")) == 1
