@@ -50,6 +50,7 @@ from storm import (
     Rig,
     Sent,
     Workload,
+    code_version,
     deliver,
     group_payload,
     make_workloads,
@@ -419,7 +420,7 @@ def run(args: argparse.Namespace) -> int:
         body = "\n\n".join(
             [
                 "## Fault drills (`bench/drills.py`)",
-                f"Machine: {machine()}.",
+                f"Machine: {machine()}. Code: {code_version()}.",
                 DRILLS_METHOD,
                 main_table,
                 detail_table,

@@ -12,7 +12,8 @@ run in threads of this process on 127.0.0.1. The bot is the real `crashloop-bot 
 subprocess (tests/alerts/procs.BotProcess) with SLACK_API_URL, KUBECONFIG,
 CRASHLOOP_STATE (a temporary directory), CRASHLOOP_WEBHOOK_TOKEN, CRASHLOOP_ALERT_CHANNEL
 and a CRASHLOOP_CONFIG routing the 50 namespaces to 10 channels; everything else is the
-shipped default (4 workers, 1 post/s per channel, 8 Kubernetes requests in flight).
+shipped default (alert workers, posts per second per channel, Kubernetes requests in
+flight: the script reads and reports the values the bot runs with).
 
 The alerts arrive as Alertmanager sends them: notifications of 1 alert (group_by
 namespace, pod), 5 and 20 alerts (group_by namespace) and 100 alerts (group_by alertname),
@@ -32,6 +33,7 @@ import json
 import random
 import re
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -49,6 +51,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, machine, met, percentile, table
 
+from bot.config import FileConfig
 from tests.alerts.cluster import add_deployment
 from tests.alerts.procs import (
     TOKEN,
@@ -69,7 +72,30 @@ SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 TARGET_ACK_MS = 200.0  # webhook answer
 PACING = 1  # posts per channel in any 1 s window (limits.posts_per_second_per_channel)
-CONCURRENCY = 8  # limits.concurrency, Kubernetes requests in flight
+
+
+def effective_config(channels: int, **extra: Any) -> FileConfig:
+    """The configuration the bot will run with (defaults from this checkout's bot/config.py)."""
+    return FileConfig.model_validate(bot_config(channels, **extra))
+
+
+def code_version() -> str:
+    """The commit measured, and whether the working tree differs from it under bot/."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "bot", "rules"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    if not head:
+        return "unknown"
+    return f"{head}" + (" + uncommitted changes under bot/ or rules/" if dirty else "")
 
 
 # ------------------------------------------------------------------------------ cluster
@@ -603,6 +629,8 @@ def ms(x: float) -> str:
 def run(args: argparse.Namespace) -> int:
     t_script = time.monotonic()
     workloads = make_workloads(args.workloads, args.channels)
+    extra = {"alerts": {"workers": args.workers}} if args.workers else {}
+    cfg = effective_config(args.channels, **extra)
     with (
         tempfile.TemporaryDirectory(prefix="crashloop-storm-") as tmpdir,
         Rig(
@@ -611,7 +639,7 @@ def run(args: argparse.Namespace) -> int:
             pods=args.pods,
             channels=args.channels,
             kube_latency=args.kube_latency,
-            config={"alerts": {"workers": args.workers}} if args.workers else None,
+            config=extra,
         ) as rig,
     ):
         plan = storm_plan(workloads, random.Random(args.seed))
@@ -681,8 +709,8 @@ def run(args: argparse.Namespace) -> int:
     row(
         "posts per channel, max in any 1 s window",
         str(worst_channel),
-        f"<= {PACING}",
-        worst_channel <= PACING,
+        f"<= {cfg.limits.posts_per_second_per_channel:g}",
+        worst_channel <= cfg.limits.posts_per_second_per_channel,
     )
     row(
         "429 answers (chat.postMessage / any)",
@@ -693,8 +721,8 @@ def run(args: argparse.Namespace) -> int:
     row(
         "peak concurrent Kubernetes requests",
         str(peak_kube),
-        f"<= {CONCURRENCY}",
-        peak_kube <= CONCURRENCY,
+        f"<= {cfg.limits.concurrency} (limits.concurrency)",
+        peak_kube <= cfg.limits.concurrency,
     )
     row("bot peak RSS, VmHWM (MiB)", f"{rss.peak:.0f}", "-", None)
     row(
@@ -761,7 +789,10 @@ def run(args: argparse.Namespace) -> int:
         f"{sum(d.redelivery for d in plan)} redeliveries carrying {redelivered_alerts} alerts; "
         f"the bot answered {dup_acks} of them as duplicates), {args.senders} concurrent senders, "
         f"Kubernetes latency {args.kube_latency * 1000:.0f} ms per request, "
-        f"{args.channels} channels."
+        f"{args.channels} channels. Bot settings: alerts.workers {cfg.alerts.workers}, "
+        f"limits.posts_per_second_per_channel {cfg.limits.posts_per_second_per_channel:g}, "
+        f"limits.concurrency {cfg.limits.concurrency}, alerts.sample_per_workload "
+        f"{cfg.alerts.sample_per_workload}. Code: {code_version()}."
     )
     activity = (
         f"Bot activity: alerts_total {dict(sorted(alert_metrics.items()))}; "
@@ -819,10 +850,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 STORM_METHOD = """\
-The real `crashloop-bot serve` process (shipped defaults: 4 alert workers, 1 post/s per
-channel, 8 Kubernetes requests in flight, SQLite state with `synchronous=FULL` on the
-local ext4 disk) against FakeKubeAPI and FakeSlackAPI in the benchmark process.
-FakeSlackAPI answers 429 to a second message in a channel within 1 s
+The real `crashloop-bot serve` process (shipped defaults, listed below; SQLite state
+with `synchronous=FULL` on the local disk) against FakeKubeAPI and FakeSlackAPI in the
+benchmark process. FakeSlackAPI answers 429 to a second message in a channel within 1 s
 (`channel_rate_limit = (1, 1.0)`), so any pacing slip is counted. Notifications of 1
 (group_by namespace, pod), 5 and 20 (group_by namespace) and 100 alerts (group_by
 alertname) arrive shuffled, one in ten delivered twice. *Webhook answer* is measured by

@@ -106,9 +106,9 @@ class AlertsConfig(_Strict):
 
 class LimitsConfig(_Strict):
     request_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
-    concurrency: int = Field(default=32, ge=1, le=256, description="requests in flight per cluster")
+    concurrency: int = Field(default=64, ge=1, le=256, description="requests in flight per cluster")
     diagnoses: int = Field(
-        default=8, ge=1, le=64, description="diagnoses collected at once per cluster"
+        default=16, ge=1, le=64, description="diagnoses collected at once per cluster"
     )
     log_lines: int = Field(default=200, ge=1, le=5000)
     log_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)

@@ -95,6 +95,14 @@ def parse_notification(body: bytes) -> Notification:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise PayloadError(f"malformed JSON: {e}") from e
+    except RecursionError as e:
+        raise PayloadError("malformed JSON: nested too deeply") from e
+    try:
+        # A lone surrogate ("\ud800") is a valid JSON escape but not valid text: it could
+        # never be stored, and a 503 would make Alertmanager retry it forever.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise PayloadError("invalid notification: a string holds a lone UTF-16 surrogate") from e
     if not isinstance(data, dict):
         raise PayloadError("the body must be a JSON object (an Alertmanager notification)")
     try:

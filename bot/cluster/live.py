@@ -41,8 +41,8 @@ LOG_LIMIT_BYTES = 64 * 1024
 @dataclass(frozen=True, slots=True)
 class LiveOptions:
     timeout: float = 5.0  # seconds per request
-    concurrency: int = 32  # requests in flight per cluster
-    diagnoses: int = 8  # pods collected at once: early ones finish instead of all crawling
+    concurrency: int = 64  # requests in flight per cluster
+    diagnoses: int = 16  # pods collected at once: early ones finish instead of all crawling
     log_lines: int = LOG_TAIL_LINES
     log_bytes: int = LOG_LIMIT_BYTES
 

@@ -153,7 +153,7 @@ class SnapshotSource:
         names = [
             c.get("name")
             for key in ("initContainers", "containers")
-            for c in (spec.get(key) if isinstance(spec.get(key), list) else [])
+            for c in _list(spec.get(key))
             if isinstance(c, Mapping)
         ]
         only_pod = len(self.store.of_kind("Pod")) == 1
@@ -229,3 +229,7 @@ def _involves(e: Obj, kind: str, namespace: str | None, name: str | None, uid: A
 
 def _map(v: Any) -> Obj:
     return v if isinstance(v, Mapping) else {}
+
+
+def _list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []

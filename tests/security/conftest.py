@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import bot as bot_package
 import bot.errors as bot_errors
 from tests.fakes.kubeapi import FakeKubeAPI

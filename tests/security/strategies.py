@@ -63,6 +63,7 @@ commandish = st.lists(
 
 any_command_text = st.one_of(commandish, slack_text, st.text(max_size=40))
 
+
 def _scalars(text: st.SearchStrategy[str]) -> st.SearchStrategy[Any]:
     return st.one_of(
         st.none(),

@@ -16,6 +16,7 @@ import logging
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,6 +79,11 @@ def scenario_dirs() -> list[Path]:
 
 
 @pytest.fixture
+def file_config() -> dict[str, Any]:
+    return {"limits": {"posts_per_second_per_channel": 10}}
+
+
+@pytest.fixture
 def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
     """Capture every record at DEBUG, the libraries' too (stricter than `setup_logging`)."""
     caplog.set_level(logging.DEBUG)
@@ -104,7 +110,7 @@ async def test_slash_command_diagnoses_post_no_secret_and_no_env_value(
             actions.MORE_LOGS, f"|{target.replace('/', '|')}|", response_id=f"m{i}"
         )
         assert status == 200
-    await settle(lambda: activity(bot), quiet=0.5, timeout=30)
+    await settle(lambda: activity(bot), quiet=1.2, timeout=30)
     outputs = slack_outputs(bot)
     posted = json.dumps(outputs, ensure_ascii=False)
     assert "[REDACTED]" in posted  # the log lines were posted, masked

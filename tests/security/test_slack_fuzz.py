@@ -9,8 +9,8 @@ the Kubernetes API whose path holds something that is not a Kubernetes name.
 from __future__ import annotations
 
 import io
-import os
 import json
+import os
 from typing import Any
 from urllib.parse import urlencode
 
@@ -61,7 +61,7 @@ async def test_any_slash_command_text_gets_a_clear_answer(bot: Bot, text: str) -
 async def test_slash_command_with_control_characters_in_names_reaches_no_api(bot: Bot) -> None:
     for text in ("'orders\n'/x", "orders/'order-service-2gb7cs5m5-mbbps\n'", "orders\x00"):
         status, doc, _ = await bot.command(text)
-        assert status == 200 and "not a valid" in doc["text"] or "cannot read" in doc["text"]
+        assert status == 200 and ("not a valid" in doc["text"] or "cannot read" in doc["text"])
     await settle(lambda: activity(bot))
     assert bot.kube.requests == []
 
