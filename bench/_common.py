@@ -110,8 +110,8 @@ def update_doc(name: str, body: str) -> None:
     if pattern.search(text):
         text = pattern.sub(lambda _: section, text)
     else:
-        # keep the sections in a stable order: latency, engine, slash_ack
-        order = ["latency", "engine", "slash_ack"]
+        # keep the sections in a stable order
+        order = ["latency", "engine", "slash_ack", "storm", "drills"]
         later = [n for n in order[order.index(name) + 1 :]] if name in order else []
         pos = min(
             (text.find(f"<!-- bench:{n}:start -->") for n in later if f"bench:{n}:start" in text),

@@ -49,7 +49,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, machine, met, percentile, table
+from _common import ROOT, machine, met, percentile, table, update_doc
 
 from bot.config import FileConfig
 from tests.alerts.cluster import add_deployment
@@ -65,7 +65,6 @@ from tests.alerts.procs import (
 from tests.fakes.kubeapi import FakeKubeAPI, running_in_thread, write_kubeconfig
 from tests.fakes.slackapi import FakeSlackAPI, Message
 
-DOC = ROOT / "docs" / "benchmarks-alerts.md"
 START = datetime(2025, 11, 25, 10, 0, tzinfo=UTC)  # startsAt of every alert
 FALLBACK_CHANNEL = "C0ONCALL"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -588,35 +587,10 @@ def timeline(slack: FakeSlackAPI, t0: float, finished: Sequence[float], step: fl
 
 # ------------------------------------------------------------------------------ the doc
 
-DOC_INTRO = """# Benchmarks: alert storm and fault drills
-
-Sections of docs/benchmarks.md for the Alertmanager receiver (to be merged there).
-Each script starts FakeKubeAPI and FakeSlackAPI on 127.0.0.1 in its own process and runs
-the real `crashloop-bot serve` as a subprocess against them:
-
-```
-.venv/bin/python bench/storm.py      # about 1 minute
-.venv/bin/python bench/drills.py     # about 3 minutes (--quick: about 2)
-```
-"""
-
 
 def write_section(name: str, body: str) -> None:
-    """Replace (or append) the section `name` of docs/benchmarks-alerts.md."""
-    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
-    section = f"{start}\n{body.strip()}\n{end}"
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else DOC_INTRO
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    elif name == "storm" and "<!-- bench:drills:start -->" in text:
-        pos = text.find("<!-- bench:drills:start -->")
-        text = text[:pos] + section + "\n\n" + text[pos:]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text, encoding="utf-8")
-    print(f"\nwrote the {name} section of {DOC.relative_to(ROOT)}")
+    """The section `name` of docs/benchmarks.md (shared with the other benchmarks)."""
+    update_doc(name, body)
 
 
 def ms(x: float) -> str:
@@ -877,7 +851,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for settling")
     ap.add_argument("--workers", type=int, default=0, help="alerts.workers (0: default)")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks-alerts.md")
+    ap.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     return run(ap.parse_args(argv))
 
 

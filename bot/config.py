@@ -101,7 +101,7 @@ class AlertsConfig(_Strict):
         le=50,
         description="pods diagnosed per workload and cause; the rest counted",
     )
-    workers: int = Field(default=4, ge=1, le=64)
+    workers: int = Field(default=16, ge=1, le=64)
 
 
 class LimitsConfig(_Strict):

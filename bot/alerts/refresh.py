@@ -53,8 +53,10 @@ class Refresher:
     async def _loop(self) -> None:
         while True:
             try:
-                for key in await self.threads.due(time.time() - self.interval):
-                    await self.refresh(key)
+                # Concurrently: each channel's pacer still spaces its own posts, but one
+                # busy channel no longer holds back the threads of all the others.
+                due = await self.threads.due(time.time() - self.interval)
+                await asyncio.gather(*(self.refresh(key) for key in due))
             except asyncio.CancelledError:
                 raise
             except Exception:

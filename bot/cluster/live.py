@@ -34,6 +34,7 @@ from bot.target import Target, is_subdomain
 
 Obj = dict[str, Any]
 
+TRANSIENT = frozenset({429, 500, 502, 503, 504})
 LOG_TAIL_LINES = 200
 LOG_LIMIT_BYTES = 64 * 1024
 
@@ -378,7 +379,8 @@ class LiveSource:
     ) -> ClusterAccessError:
         if e.status == 403:
             return Forbidden(verb, resource, ns)
-        if e.status == 0 and e.reason in ("Timeout", "Unreachable"):
+        if (e.status == 0 and e.reason in ("Timeout", "Unreachable")) or e.status in TRANSIENT:
+            # The API server is down, overloaded or restarting: worth trying again later.
             return ClusterUnreachable(self.cluster, e.message)
         if e.status == 401:
             return ClusterAccessError("unauthorized: the cluster rejected the bot's credentials")

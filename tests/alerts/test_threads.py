@@ -228,6 +228,18 @@ async def test_slack_outage_is_retried_and_posts_once(
     assert len(slack.top_level(CHANNEL)) == 1
 
 
+async def test_api_server_errors_on_the_pod_read_are_retried_not_dropped(
+    make_bot: BotFactory, slack: FakeSlackAPI, kube: Kube
+) -> None:
+    [pod] = add_deployment(kube.api, "payments", "ledger-api")
+    kube.api.fail = [{"path": f"/pods/{pod}$", "status": 500, "count": 2}]
+    bot = await make_bot()
+    await post(bot.url, notification([am_alert("payments", pod)]))
+    await eventually(lambda: done(bot, 1), timeout=20)
+    assert await bot.states() == {"done": 1}
+    assert len(slack.top_level(CHANNEL)) == 1
+
+
 async def test_channel_the_bot_cannot_post_in_fails_the_item(
     make_bot: BotFactory, slack: FakeSlackAPI, kube: Kube
 ) -> None:
