@@ -18,7 +18,7 @@ import aiohttp
 from bot.alerts import messages
 from bot.alerts.threads import ThreadStore
 from bot.alerts.worker import Locks
-from bot.slack.poster import PostError, SlackPoster
+from bot.slack.poster import BACKGROUND, PostError, SlackPoster
 
 log = logging.getLogger(__name__)
 
@@ -73,19 +73,25 @@ class Refresher:
                 status = messages.status_line(pods, thread.owner)
                 if status != thread.shown_status:
                     root = messages.with_status(thread.base, status)
-                    await self.poster.update(thread.channel, thread.root_ts, root)
+                    await self.poster.update(
+                        thread.channel, thread.root_ts, root, priority=BACKGROUND
+                    )
                     await self.threads.shown(key, status)
                 new = [p for p in pods if not p.noted]
                 fresh = [p for p in new if p.state == "firing"]
                 if fresh:
                     note = messages.also_crashing(fresh, thread.owner)
-                    await self.poster.post(thread.channel, note, thread_ts=thread.root_ts)
+                    await self.poster.post(
+                        thread.channel, note, thread_ts=thread.root_ts, priority=BACKGROUND
+                    )
                 if new:
                     await self.threads.noted([p.fingerprint for p in new], resolved=False)
                 gone = [p for p in pods if p.state == "resolved" and not p.resolved_noted]
                 if gone:
                     note = messages.resolved(gone)
-                    await self.poster.post(thread.channel, note, thread_ts=thread.root_ts)
+                    await self.poster.post(
+                        thread.channel, note, thread_ts=thread.root_ts, priority=BACKGROUND
+                    )
                     await self.threads.noted([p.fingerprint for p in gone], resolved=True)
                 await self.threads.refreshed(key)
             except PostError as e:

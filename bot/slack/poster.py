@@ -9,10 +9,11 @@ handler waits for `Retry-After` and tries again.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -55,11 +56,47 @@ def make_client(token: str, *, base_url: str | None = None, retries: int = 5) ->
     return client
 
 
-@dataclass
-class _Pacer:
-    interval: float
-    lock: asyncio.Lock
-    last: float = 0.0
+# What waits for a channel's turn goes in this order: a new diagnosis before the edits
+# and notes that keep older threads up to date.
+URGENT = 0
+BACKGROUND = 1
+
+
+class _Turns:
+    """A lock whose waiters are served by priority, then in arrival order."""
+
+    def __init__(self) -> None:
+        self.busy = False
+        self.last = 0.0  # when the holder's call ended, for pacing
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    def ticket(self) -> int:
+        return next(self._seq)
+
+    def more_urgent_than(self, priority: int) -> bool:
+        return any(p < priority and not f.done() for p, _, f in self._waiters)
+
+    async def acquire(self, priority: int, ticket: int) -> None:
+        if not self.busy and not self._waiters:
+            self.busy = True
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, ticket, fut))
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self.release()  # the turn was given to us as we were cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            _, _, fut = heapq.heappop(self._waiters)
+            if not fut.done():
+                fut.set_result(None)  # the turn passes on; busy stays True
+                return
+        self.busy = False
 
 
 class SlackPoster:
@@ -76,11 +113,16 @@ class SlackPoster:
         self.client = client
         self.interval = 1.0 / per_second
         self.clock = clock
-        self._pacers: dict[str, _Pacer] = {}
+        self._turns: dict[str, _Turns] = {}
         self._on_call = on_call
 
     async def post(
-        self, channel: str, message: SlackMessage, *, thread_ts: str | None = None
+        self,
+        channel: str,
+        message: SlackMessage,
+        *,
+        thread_ts: str | None = None,
+        priority: int = URGENT,
     ) -> str:
         """Post a message (a thread reply when thread_ts is set); returns its ts."""
         kwargs: dict[str, Any] = {
@@ -90,7 +132,9 @@ class SlackPoster:
         }
         if thread_ts is not None:
             kwargs["thread_ts"] = thread_ts
-        resp = await self._call("chat.postMessage", channel, self.client.chat_postMessage, kwargs)
+        resp = await self._call(
+            "chat.postMessage", channel, self.client.chat_postMessage, kwargs, priority
+        )
         return str(resp["ts"])
 
     async def post_thread(
@@ -98,18 +142,34 @@ class SlackPoster:
     ) -> list[str]:
         return [await self.post(channel, m, thread_ts=thread_ts) for m in messages]
 
-    async def update(self, channel: str, ts: str, message: SlackMessage) -> None:
+    async def update(
+        self, channel: str, ts: str, message: SlackMessage, *, priority: int = URGENT
+    ) -> None:
         kwargs = {"channel": channel, "ts": ts, "text": message.text, "blocks": message.blocks}
-        await self._call("chat.update", channel, self.client.chat_update, kwargs)
+        await self._call("chat.update", channel, self.client.chat_update, kwargs, priority)
 
     async def _call(
-        self, method: str, channel: str, fn: Callable[..., Any], kwargs: dict[str, Any]
+        self,
+        method: str,
+        channel: str,
+        fn: Callable[..., Any],
+        kwargs: dict[str, Any],
+        priority: int,
     ) -> Any:
-        pacer = self._pacer(channel)
-        async with pacer.lock:
-            wait = pacer.last + pacer.interval - self.clock()
-            if wait > 0:
+        turns = self._turns.setdefault(channel, _Turns())
+        ticket = turns.ticket()
+        await turns.acquire(priority, ticket)
+        held = True
+        try:
+            while (wait := turns.last + self.interval - self.clock()) > 0:
                 await asyncio.sleep(wait)
+                if turns.more_urgent_than(priority):
+                    # Something more urgent arrived while we waited for the channel's
+                    # next slot: let it have the slot, and keep our place behind it.
+                    held = False
+                    turns.release()
+                    await turns.acquire(priority, ticket)
+                    held = True
             try:
                 resp = await fn(**kwargs)
                 self._count(method, "ok")
@@ -119,12 +179,10 @@ class SlackPoster:
                 self._count(method, error)
                 raise PostError(error, channel) from e
             finally:
-                pacer.last = self.clock()
-
-    def _pacer(self, channel: str) -> _Pacer:
-        if channel not in self._pacers:
-            self._pacers[channel] = _Pacer(self.interval, asyncio.Lock())
-        return self._pacers[channel]
+                turns.last = self.clock()
+        finally:
+            if held:
+                turns.release()
 
     def _count(self, method: str, outcome: str) -> None:
         if self._on_call is not None:
