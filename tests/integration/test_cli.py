@@ -105,3 +105,54 @@ def test_diagnose_a_snapshot_file_in_every_output(output: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "oom-cgroup" in result.stdout
+
+
+def run_env(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("crashloop-bot")
+    return subprocess.run(
+        [str(exe), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", **env},
+    )
+
+
+def test_check_config_accepts_the_shipped_config(tmp_path: Path) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "CRASHLOOP_CONFIG": str(ROOT / "manifests" / "config.yaml"),
+        "CRASHLOOP_STATE": str(tmp_path / "state.sqlite3"),
+    }
+    # The shipped config names the in-cluster rule folder; point it at the example here.
+    cfg = (
+        (ROOT / "manifests" / "config.yaml")
+        .read_text()
+        .replace("/etc/crashloop-bot/rules", str(ROOT / "manifests" / "common" / "rules"))
+    )
+    (tmp_path / "config.yaml").write_text(cfg)
+    env["CRASHLOOP_CONFIG"] = str(tmp_path / "config.yaml")
+    result = run_env(env, "serve", "--check-config")
+    assert result.returncode == 0, result.stderr
+    assert "configuration ok" in result.stdout
+
+
+def test_check_config_names_the_bad_key(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("limits:\n  request_timeout_seconds: -1\n")
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "CRASHLOOP_CONFIG": str(tmp_path / "config.yaml"),
+    }
+    result = run_env(env, "serve", "--check-config")
+    assert result.returncode == 1
+    assert "limits.request_timeout_seconds" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_without_a_token_says_which_setting_is_missing() -> None:
+    result = run_env({}, "serve", "--check-config")
+    assert result.returncode == 1
+    assert "SLACK_BOT_TOKEN is required" in result.stderr
