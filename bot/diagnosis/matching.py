@@ -90,6 +90,7 @@ FIELDS: dict[str, FieldSpec] = {
     "restart_count": FieldSpec("restartCount", lambda c: c.container.restart_count),
     "init": FieldSpec("init container", lambda c: c.container.init),
     "image": FieldSpec("image", lambda c: c.container.image),
+    "memory_limit": FieldSpec("resources.limits.memory", lambda c: c.container.memory_limit),
     "memory_limit_bytes": FieldSpec(
         "resources.limits.memory (bytes)", lambda c: c.container.memory_limit_bytes
     ),
@@ -186,6 +187,20 @@ class Not:
 
     def variables(self) -> frozenset[str]:
         return frozenset()  # a negation never captures anything
+
+
+@dataclass(frozen=True, slots=True)
+class Optional:
+    """Always holds; quotes its condition's evidence when that holds too."""
+
+    part: Matcher
+
+    def match(self, ctx: Context) -> Evidence | None:
+        got = self.part.match(ctx)
+        return got if got is not None else ()
+
+    def variables(self) -> frozenset[str]:
+        return self.part.variables()
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +325,8 @@ def compile_condition(cond: Condition) -> Matcher:
         return AnyOf(tuple(compile_condition(c) for c in cond.any_))
     if cond.not_ is not None:
         return Not(compile_condition(cond.not_))
+    if cond.optional_ is not None:
+        return Optional(compile_condition(cond.optional_))
     if cond.field is not None:
         return FieldTest(cond.field, _operator(cond))
     if cond.event is not None:

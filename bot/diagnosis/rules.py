@@ -69,11 +69,13 @@ class MountCondition(_Strict):
 
 
 class Condition(_Strict):
-    """Exactly one of: all, any, not, field (+ one operator), event, log, probe, mount."""
+    """Exactly one of: all, any, not, optional, field (+ one operator), event, log, probe,
+    mount. `optional` always holds; it adds its evidence when its condition does."""
 
     all_: list[Condition] | None = Field(default=None, alias="all")
     any_: list[Condition] | None = Field(default=None, alias="any")
     not_: Condition | None = Field(default=None, alias="not")
+    optional_: Condition | None = Field(default=None, alias="optional")
     field: str | None = None
     equals: str | int | float | bool | None = None
     in_: list[str | int | float] | None = Field(default=None, alias="in")
@@ -97,14 +99,24 @@ class Condition(_Strict):
     def _one_kind(self) -> Condition:
         kinds = [
             k
-            for k in ("all_", "any_", "not_", "field", "event", "log", "probe", "mount")
+            for k in (
+                "all_",
+                "any_",
+                "not_",
+                "optional_",
+                "field",
+                "event",
+                "log",
+                "probe",
+                "mount",
+            )
             if getattr(self, k) is not None
         ]
         if len(kinds) != 1:
             names = ", ".join(k.rstrip("_") for k in kinds) or "nothing"
             raise ValueError(
-                "a condition needs exactly one of all, any, not, field, event, log, probe, "
-                f"mount; this one has {names}"
+                "a condition needs exactly one of all, any, not, optional, field, event, log, "
+                f"probe, mount; this one has {names}"
             )
         ops = [
             o

@@ -109,3 +109,31 @@ def test_supersedes_must_name_a_known_rule(tmp_path: Path) -> None:
 def test_missing_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(RuleError, match="does not exist"):
         load_rules([tmp_path / "nowhere"], builtin=False)
+
+
+def test_optional_adds_evidence_when_it_holds_and_never_blocks_a_match(tmp_path: Path) -> None:
+    from bot.diagnosis.engine import diagnose
+    from bot.diagnosis.rules import RuleSet
+    from bot.facts import Container, PodFacts, Terminated
+
+    text = """
+id: exit-three
+title: Exit three
+severity: low
+when:
+  all:
+    - field: exit_code
+      equals: 3
+    - optional:
+        field: memory_limit
+        exists: true
+explanation: x
+fixes: [y]
+"""
+    rules = RuleSet(tuple(load_rule_file(write(tmp_path, text))))
+    with_limit = PodFacts(containers=(Container(name="a", memory_limit="1Gi",
+                                                last_state=Terminated(exit_code=3)),))
+    without = PodFacts(containers=(Container(name="a", last_state=Terminated(exit_code=3)),))
+    assert diagnose(with_limit, rules).findings[0].evidence == (
+        "lastState.terminated.exitCode=3", "resources.limits.memory=1Gi")
+    assert diagnose(without, rules).findings[0].evidence == ("lastState.terminated.exitCode=3",)
