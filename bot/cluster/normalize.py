@@ -82,23 +82,12 @@ def build_pod_facts(
     volumes = {_str(v.get("name")): v for v in _maps(spec.get("volumes"))}
     logs = logs or {}
     containers = [
-        _container(
-            c,
-            statuses=_maps(status.get("initContainerStatuses")),
-            init=True,
-            volumes=volumes,
-            logs=logs,
+        _container(c, statuses=_maps(status.get(statuses)), init=init, volumes=volumes, logs=logs)
+        for specs, statuses, init in (
+            ("initContainers", "initContainerStatuses", True),
+            ("containers", "containerStatuses", False),
         )
-        for c in _maps(spec.get("initContainers"))
-    ] + [
-        _container(
-            c,
-            statuses=_maps(status.get("containerStatuses")),
-            init=False,
-            volumes=volumes,
-            logs=logs,
-        )
-        for c in _maps(spec.get("containers"))
+        for c in _maps(spec.get(specs))
     ]
     return PodFacts(
         namespace=_str(meta.get("namespace")) or "default",
