@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -230,6 +231,7 @@ class EventTest:
     reasons: frozenset[str] | None
     message: re.Pattern[str] | None
     type: str | None
+    near_exit: int | None = None
 
     def match(self, ctx: Context) -> Evidence | None:
         pools: list[tuple[str, tuple[Event, ...]]] = []
@@ -243,6 +245,8 @@ class EventTest:
                     continue
                 if self.type is not None and ev.type != self.type:
                     continue
+                if self.near_exit is not None and not _near_exit(ev, ctx, self.near_exit):
+                    continue
                 if self.message is not None:
                     m = self.message.search(ev.message)
                     if m is None:
@@ -254,6 +258,21 @@ class EventTest:
 
     def variables(self) -> frozenset[str]:
         return frozenset(self.message.groupindex) if self.message else frozenset()
+
+
+def _near_exit(ev: Event, ctx: Context, window: int) -> bool:
+    """Was the event seen while the container ran, or within `window` s of its exit?"""
+    t = ctx.container.terminated
+    seen = ev.last_seen or ev.first_seen
+    if t is None or t.finished_at is None or seen is None:
+        return True  # not enough to tell: do not hide evidence
+    try:
+        start = (t.started_at or t.finished_at) - timedelta(seconds=window)
+        end = t.finished_at + timedelta(seconds=window)
+        first = ev.first_seen or seen
+        return first <= end and seen >= start
+    except TypeError:  # one time with a zone, one without
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +355,9 @@ def compile_condition(cond: Condition) -> Matcher:
             if e.reason is None
             else frozenset([e.reason] if isinstance(e.reason, str) else e.reason)
         )
-        return EventTest(e.on, reasons, re.compile(e.message) if e.message else None, e.type)
+        return EventTest(
+            e.on, reasons, re.compile(e.message) if e.message else None, e.type, e.near_exit
+        )
     if cond.log is not None:
         return LogTest(re.compile(cond.log, re.MULTILINE))
     if cond.probe is not None:

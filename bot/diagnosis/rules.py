@@ -54,6 +54,12 @@ class EventCondition(_Strict):
     reason: str | list[str] | None = None
     message: str | None = Field(default=None, description="regex searched in the message")
     type: Literal["Normal", "Warning"] | None = None
+    near_exit: int | None = Field(
+        default=None,
+        ge=0,
+        description="seconds: only events seen while the container ran, or this close to "
+        "its exit (when both times are known); a node's week-old OOM explains nothing today",
+    )
 
     @field_validator("message")
     @classmethod
