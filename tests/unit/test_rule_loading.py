@@ -131,9 +131,12 @@ explanation: x
 fixes: [y]
 """
     rules = RuleSet(tuple(load_rule_file(write(tmp_path, text))))
-    with_limit = PodFacts(containers=(Container(name="a", memory_limit="1Gi",
-                                                last_state=Terminated(exit_code=3)),))
+    with_limit = PodFacts(
+        containers=(Container(name="a", memory_limit="1Gi", last_state=Terminated(exit_code=3)),)
+    )
     without = PodFacts(containers=(Container(name="a", last_state=Terminated(exit_code=3)),))
     assert diagnose(with_limit, rules).findings[0].evidence == (
-        "lastState.terminated.exitCode=3", "resources.limits.memory=1Gi")
+        "lastState.terminated.exitCode=3",
+        "resources.limits.memory=1Gi",
+    )
     assert diagnose(without, rules).findings[0].evidence == ("lastState.terminated.exitCode=3",)
