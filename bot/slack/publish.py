@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.diagnosis.engine import Diagnosis
-from bot.render.blocks import SlackMessage, root_message, thread_messages
+from bot.render.blocks import MAX_BLOCKS, SlackMessage, root_message, thread_messages
 from bot.slack.poster import SlackPoster
+
+MAX_RESPONSES = 5  # what Slack accepts per response_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +36,25 @@ async def publish_diagnosis(
 def as_private_replies(diagnosis: Diagnosis, note: str) -> list[SlackMessage]:
     """The whole diagnosis as response_url messages, for a channel closed to the bot.
 
-    Slack accepts up to five responses per response_url, so the thread replies after
-    the fourth are folded into the fourth message's page count rather than dropped.
+    Slack accepts at most five responses per response_url. A diagnosis longer than
+    that (rare: more than four pages of thread) ends its last page with a line saying
+    what was left out and how to see it all, rather than dropping it silently.
     """
     root = root_message(diagnosis)
     note_block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": note}}
     first = SlackMessage(text=f"{note} {root.text}", blocks=[note_block, *root.blocks])
-    return [first, *thread_messages(diagnosis)][:5]
+    pages = [first, *thread_messages(diagnosis)]
+    if len(pages) <= MAX_RESPONSES:
+        return pages
+    kept, left = pages[:MAX_RESPONSES], len(pages) - MAX_RESPONSES
+    f = diagnosis.facts
+    more = (
+        f"_{left} more page(s) of this diagnosis did not fit in a private reply: invite the bot "
+        f"to the channel, or run `crashloop-bot diagnose {f.namespace}/{f.name}`._"
+    )
+    last = kept[-1]
+    blocks = [
+        *last.blocks[: MAX_BLOCKS - 1],
+        {"type": "section", "text": {"type": "mrkdwn", "text": more}},
+    ]
+    return [*kept[:-1], SlackMessage(text=last.text, blocks=blocks)]

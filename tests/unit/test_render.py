@@ -115,3 +115,12 @@ def test_text_output_has_the_sections_an_sre_reads(rules: RuleSet) -> None:
         "kubectl -n payments logs",
     ):
         assert heading in text
+
+
+def test_private_replies_say_what_did_not_fit(rules: RuleSet) -> None:
+    from bot.slack.publish import MAX_RESPONSES, as_private_replies
+
+    pages = as_private_replies(huge_diagnosis(rules), "I can't post in <#C1>")
+    assert len(pages) == MAX_RESPONSES
+    assert "did not fit in a private reply" in json.dumps(pages[-1].blocks)
+    assert all(len(p.blocks) <= MAX_BLOCKS for p in pages)
