@@ -59,11 +59,15 @@ class Dispatcher:
             self._tasks.append(asyncio.create_task(self._work(q), name=f"crashloop-alert-{i}"))
 
     async def stop(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
+        pending = set(self._tasks)
+        for _ in range(10):  # a task that missed one cancellation gets another
+            if not pending:
+                break
+            for t in pending:
+                t.cancel()
+            _, pending = await asyncio.wait(pending, timeout=1.0)
+        if pending:
+            log.error("alert workers did not stop", extra={"tasks": len(pending)})
         self._tasks.clear()
 
     def wake(self) -> None:
@@ -89,8 +93,11 @@ class Dispatcher:
                 log.exception("alert inbox read failed")
                 delay = self.poll
             self._wake.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+            # cancellation that lands as its timeout fires, and stop() would wait forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.05))
+                async with asyncio.timeout(max(delay, 0.05)):
+                    await self._wake.wait()
 
     async def _work(self, queue: asyncio.Queue[Item]) -> None:
         while True:

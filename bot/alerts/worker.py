@@ -8,10 +8,13 @@ refresher updates the root and says so in the thread. In a storm, once a workloa
 
 Crash safety of posting: the thread is recorded as `posting` before the root is sent,
 and the root's ts is recorded the moment Slack returns it, then each reply's progress
-after each reply. If the process dies after Slack accepted the root and before its ts
-is committed (the time of one HTTP response plus one SQLite commit), the retried item
-finds the thread still `posting` and posts the root again: a duplicate root is possible
-in that window, a lost one is not. Replies and notes have the same one-message window.
+after each reply. The root carries Slack message metadata naming its thread. If the
+process dies after Slack accepted the root and before its ts was committed (one HTTP
+response plus one SQLite commit), the retried item finds the thread still `posting`
+and first looks for that root in the channel's recent history (conversations.history,
+with the channels:history / groups:history scope); only if it is not there, or the
+scope is missing, is the root posted again. Thread replies and notes keep a
+one-message window: a crash there can repeat one reply, never lose one.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from bot.slack.poster import PostError
 from bot.target import Target
 
 log = logging.getLogger(__name__)
+ROOT_EVENT = "crashloop_alert_thread"  # Slack message metadata tagging a thread's root
 
 
 class Retry(Exception):
@@ -80,6 +84,7 @@ class Processor:
         self.locks = locks
         self.sample = sample
         self.max_samples = max_samples
+        self._begun_here: set[str] = set()  # threads whose root this process has not tried yet
 
     def _count(self, action: str) -> None:
         self.rt.metrics.alerts.labels(action).inc()
@@ -153,6 +158,7 @@ class Processor:
                     summary=pod.summary,
                     first=_replace(pod, noted=True),
                 )
+                self._begun_here.add(key)
                 created = await self.threads.thread(key)
                 assert created is not None
                 await self._post(created)
@@ -272,7 +278,18 @@ class Processor:
         ts = thread.root_ts
         if ts is None:
             status = messages.status_line(await self.threads.pods(thread.key), thread.owner)
-            ts = await poster.post(thread.channel, messages.with_status(thread.base, status))
+            first_try = thread.key in self._begun_here
+            self._begun_here.discard(thread.key)
+            if not first_try:
+                # An earlier try (maybe by a process that died while posting) may have
+                # reached Slack with its ts never recorded: find it, do not post it twice.
+                ts = await poster.find_own_root(thread.channel, ROOT_EVENT, thread.key)
+            if ts is None:
+                ts = await poster.post(
+                    thread.channel,
+                    messages.with_status(thread.base, status),
+                    metadata={"event_type": ROOT_EVENT, "event_payload": {"key": thread.key}},
+                )
             await self.threads.set_root(thread.key, ts, status)
         for i in range(thread.replies_posted, len(thread.replies)):
             await poster.post(thread.channel, thread.replies[i], thread_ts=ts)

@@ -351,8 +351,8 @@ class LiveSource:
                 resp = await method(
                     **kwargs, _preload_content=False, _request_timeout=self.options.timeout
                 )
-                async with resp:
-                    body = await asyncio.wait_for(resp.read(), self.options.timeout)
+                async with resp, asyncio.timeout(self.options.timeout):
+                    body = await resp.read()
                     status = resp.status
             except ApiException as e:  # raised before a response exists (bad arguments)
                 self._count(resource, "error")

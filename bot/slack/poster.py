@@ -123,6 +123,7 @@ class SlackPoster:
         *,
         thread_ts: str | None = None,
         priority: int = URGENT,
+        metadata: dict[str, Any] | None = None,
     ) -> str:
         """Post a message (a thread reply when thread_ts is set); returns its ts."""
         kwargs: dict[str, Any] = {
@@ -132,6 +133,8 @@ class SlackPoster:
         }
         if thread_ts is not None:
             kwargs["thread_ts"] = thread_ts
+        if metadata is not None:
+            kwargs["metadata"] = metadata
         resp = await self._call(
             "chat.postMessage", channel, self.client.chat_postMessage, kwargs, priority
         )
@@ -183,6 +186,26 @@ class SlackPoster:
         finally:
             if held:
                 turns.release()
+
+    async def find_own_root(self, channel: str, event_type: str, key: str) -> str | None:
+        """The ts of a recent top-level message of ours tagged with this key, if any.
+
+        Needs the channels:history (groups:history for private channels) scope; without
+        it, or on any error, says None and the caller posts as it would have.
+        """
+        try:
+            resp = await self.client.conversations_history(
+                channel=channel, limit=200, include_all_metadata=True
+            )
+        except SlackApiError as e:
+            log.warning("cannot look for an earlier post: %s", e.response.get("error"))
+            return None
+        for m in resp.get("messages") or []:
+            meta = m.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == event_type and payload.get("key") == key:
+                return str(m["ts"])
+        return None
 
     def _count(self, method: str, outcome: str) -> None:
         if self._on_call is not None:

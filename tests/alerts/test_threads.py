@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from bot.alerts.db import Database
@@ -267,3 +268,27 @@ async def test_state_survives_a_restart(
     await post(again.url, notification([am_alert("payments", b)]))
     await eventually(lambda: done(again, 2))
     assert len(slack.top_level(CHANNEL)) == 1
+
+
+async def test_a_root_posted_just_before_a_crash_is_found_not_posted_again(
+    make_bot: BotFactory, slack: FakeSlackAPI, kube: Kube
+) -> None:
+    [pod] = add_deployment(kube.api, "payments", "ledger-api")
+    bot = await make_bot()
+    await post(bot.url, notification([am_alert("payments", pod, starts=START)]))
+    await eventually(lambda: done(bot, 1))
+    [root] = slack.top_level(CHANNEL)
+    await bot.receiver.stop()
+    # The state a SIGKILL leaves between Slack accepting the root and the bot recording
+    # its ts: the thread still `posting`, its item claimed (reset to pending at start).
+    with sqlite3.connect(bot.state) as conn:
+        conn.execute("UPDATE threads SET state = 'posting', root_ts = NULL")
+        conn.execute("UPDATE items SET state = 'claimed'")
+    again = await make_bot()
+    await eventually(lambda: done(again, 1))
+    assert [m.ts for m in slack.top_level(CHANNEL)] == [root.ts]
+    assert slack.calls_to("conversations.history"), "the bot looked for its root"
+    with sqlite3.connect(bot.state) as conn:
+        assert conn.execute("SELECT state, root_ts FROM threads").fetchall() == [
+            ("posted", root.ts)
+        ]

@@ -766,6 +766,7 @@ class FakeSlackAPI:
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.info": self._conversations_info,
             "conversations.join": self._conversations_join,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "apps.connections.open": self._apps_connections_open,
         }
@@ -836,6 +837,24 @@ class FakeSlackAPI:
         if m.updated:
             d["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
         return d
+
+    def _conversations_history(self, params: dict[str, Any]) -> Any:
+        """Top-level messages of a channel, newest first (metadata only when asked for)."""
+        channel = self._resolve_channel(str(params.get("channel") or ""))
+        err = self._channel_error(channel)
+        if err:
+            return err
+        limit = int(params.get("limit") or 100)
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = _truthy(params.get("include_all_metadata", False))
+        found = [m for m in self.top_level(channel) if float(m.ts) >= oldest][::-1][:limit]
+        out = []
+        for m in found:
+            d = self._message_dict(m)
+            if not with_metadata:
+                d.pop("metadata", None)
+            out.append(d)
+        return {"ok": True, "messages": out, "has_more": False}
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
