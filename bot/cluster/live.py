@@ -26,7 +26,7 @@ from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.config.config_exception import ConfigException
 
-from bot.cluster.normalize import build_pod_facts, controller_ref
+from bot.cluster.normalize import as_map, build_pod_facts, container_statuses, controller_ref
 from bot.cluster.source import PodSummary, suggest_names, summarize_pod
 from bot.errors import ClusterAccessError, ClusterUnreachable, Forbidden, PodNotFound
 from bot.facts import PodFacts
@@ -195,8 +195,8 @@ class LiveSource:
 
     async def _facts_for(self, pod: Obj, target: Target) -> PodFacts:
         ns = target.namespace
-        uid = _map(pod.get("metadata")).get("uid")
-        node_name = _map(pod.get("spec")).get("nodeName")
+        uid = as_map(pod.get("metadata")).get("uid")
+        node_name = as_map(pod.get("spec")).get("nodeName")
         if not isinstance(uid, str) or not _UID.fullmatch(uid):
             uid = None  # it goes into a field selector: only a UID-shaped value
         if not isinstance(node_name, str) or not is_subdomain(node_name):
@@ -413,27 +413,20 @@ def status_failure(status: int, body: bytes, resource: str) -> ApiFailure:
 
 def containers_needing_logs(pod: Obj, requested: str | None) -> list[str]:
     """Containers whose previous log explains the crash: the crashing ones and the requested."""
-    status = _map(_map(pod).get("status"))
     names: list[str] = []
-    for key in ("initContainerStatuses", "containerStatuses"):
-        statuses = status.get(key)
-        for s in statuses if isinstance(statuses, list) else []:
-            if not isinstance(s, Mapping) or not isinstance(s.get("name"), str):
-                continue
-            waiting = _map(_map(s.get("state")).get("waiting")).get("reason")
-            restarts = s.get("restartCount")
-            restarted = (
-                isinstance(restarts, int)
-                and restarts > 0
-                and _map(s.get("lastState")).get("terminated")
-            )
-            if waiting == "CrashLoopBackOff" or restarted or s.get("name") == requested:
-                names.append(s["name"])
+    for s in container_statuses(pod):
+        if not isinstance(s.get("name"), str):
+            continue
+        waiting = as_map(as_map(s.get("state")).get("waiting")).get("reason")
+        restarts = s.get("restartCount")
+        restarted = (
+            isinstance(restarts, int)
+            and restarts > 0
+            and as_map(s.get("lastState")).get("terminated")
+        )
+        if waiting == "CrashLoopBackOff" or restarted or s.get("name") == requested:
+            names.append(s["name"])
     return list(dict.fromkeys(names))
-
-
-def _map(v: Any) -> Mapping[str, Any]:
-    return v if isinstance(v, Mapping) else {}
 
 
 _UID = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -448,7 +441,7 @@ def guess_parent(kind: str, name: str, pod: Obj) -> tuple[str, str] | None:
     fetched owner's own reference before it is used.
     """
     if kind == "ReplicaSet":
-        h = _map(_map(_map(pod).get("metadata")).get("labels")).get("pod-template-hash")
+        h = as_map(as_map(as_map(pod).get("metadata")).get("labels")).get("pod-template-hash")
         if isinstance(h, str) and h and name.endswith(f"-{h}"):
             return ("Deployment", name[: -len(h) - 1])
     if kind == "Job":

@@ -75,19 +75,19 @@ def build_pod_facts(
 
     Never raises: whatever is not a mapping where one is expected is treated as absent.
     """
-    pod = _map(pod)
-    meta = _map(pod.get("metadata"))
-    spec = _map(pod.get("spec"))
-    status = _map(pod.get("status"))
-    volumes = {_str(v.get("name")): v for v in _maps(spec.get("volumes"))}
+    pod = as_map(pod)
+    meta = as_map(pod.get("metadata"))
+    spec = as_map(pod.get("spec"))
+    status = as_map(pod.get("status"))
+    volumes = {_str(v.get("name")): v for v in as_maps(spec.get("volumes"))}
     logs = logs or {}
     containers = [
-        _container(c, statuses=_maps(status.get(statuses)), init=init, volumes=volumes, logs=logs)
+        _container(c, statuses=as_maps(status.get(statuses)), init=init, volumes=volumes, logs=logs)
         for specs, statuses, init in (
             ("initContainers", "initContainerStatuses", True),
             ("containers", "containerStatuses", False),
         )
-        for c in _maps(spec.get(specs))
+        for c in as_maps(spec.get(specs))
     ]
     return PodFacts(
         namespace=_str(meta.get("namespace")) or "default",
@@ -97,7 +97,7 @@ def build_pod_facts(
         phase=_str(status.get("phase")),
         node_name=_str(spec.get("nodeName")),
         start_time=_time(status.get("startTime")),
-        labels=tuple(sorted((str(k), str(v)) for k, v in _map(meta.get("labels")).items())),
+        labels=tuple(sorted((str(k), str(v)) for k, v in as_map(meta.get("labels")).items())),
         owner_chain=owner_chain(pod, owners),
         containers=tuple(containers),
         events=tuple(sort_events(build_event(e) for e in _only_maps(events))),
@@ -111,7 +111,7 @@ def owner_chain(pod: Obj, owners: Sequence[Obj]) -> tuple[OwnerRef, ...]:
     chain: list[OwnerRef] = []
     ref = controller_ref(pod)
     by_name = {
-        (_str(o.get("kind")), _str(_map(o.get("metadata")).get("name"))): o
+        (_str(o.get("kind")), _str(as_map(o.get("metadata")).get("name"))): o
         for o in _only_maps(owners)
     }
     while ref is not None and len(chain) < 5:
@@ -123,7 +123,7 @@ def owner_chain(pod: Obj, owners: Sequence[Obj]) -> tuple[OwnerRef, ...]:
 
 def controller_ref(obj: Obj) -> OwnerRef | None:
     """The controlling owner reference of an object (or its first owner)."""
-    refs = _maps(_map(_map(obj).get("metadata")).get("ownerReferences"))
+    refs = as_maps(as_map(as_map(obj).get("metadata")).get("ownerReferences"))
     ref = next((r for r in refs if r.get("controller") is True), refs[0] if refs else None)
     if ref is None or not ref.get("kind") or not ref.get("name"):
         return None
@@ -131,9 +131,9 @@ def controller_ref(obj: Obj) -> OwnerRef | None:
 
 
 def build_event(e: Obj) -> Event:
-    e = _map(e)
-    involved = _map(e.get("involvedObject") or e.get("regarding"))
-    series = _map(e.get("series"))
+    e = as_map(e)
+    involved = as_map(e.get("involvedObject") or e.get("regarding"))
+    series = as_map(e.get("series"))
     count = e.get("count") or series.get("count") or 1
     return Event(
         reason=_str(e.get("reason")) or "",
@@ -144,7 +144,7 @@ def build_event(e: Obj) -> Event:
         last_seen=_time(
             e.get("lastTimestamp") or series.get("lastObservedTime") or e.get("eventTime")
         ),
-        source=_str(_map(e.get("source")).get("component") or e.get("reportingComponent")),
+        source=_str(as_map(e.get("source")).get("component") or e.get("reportingComponent")),
         field_path=_str(involved.get("fieldPath")),
     )
 
@@ -160,10 +160,10 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
 
 
 def build_node(node: Obj, events: Iterable[Obj] = ()) -> Node:
-    node = _map(node)
-    meta = _map(node.get("metadata"))
-    status = _map(node.get("status"))
-    info = _map(status.get("nodeInfo"))
+    node = as_map(node)
+    meta = as_map(node.get("metadata"))
+    status = as_map(node.get("status"))
+    info = as_map(status.get("nodeInfo"))
     conditions = tuple(
         NodeCondition(
             type=_str(c.get("type")) or "",
@@ -171,7 +171,7 @@ def build_node(node: Obj, events: Iterable[Obj] = ()) -> Node:
             reason=_str(c.get("reason")),
             message=_str(c.get("message")),
         )
-        for c in _maps(status.get("conditions"))
+        for c in as_maps(status.get("conditions"))
     )
     ready = next((c.status == "True" for c in conditions if c.type == "Ready"), None)
     return Node(
@@ -214,10 +214,10 @@ def _container(
 ) -> Container:
     name = _str(c.get("name")) or "unknown"
     st = next((s for s in statuses if s.get("name") == name), {})
-    state = _map(st.get("state"))
-    waiting = _map(state.get("waiting"))
-    limits = _map(_map(c.get("resources")).get("limits"))
-    requests = _map(_map(c.get("resources")).get("requests"))
+    state = as_map(st.get("state"))
+    waiting = as_map(state.get("waiting"))
+    limits = as_map(as_map(c.get("resources")).get("limits"))
+    requests = as_map(as_map(c.get("resources")).get("requests"))
     log_lines = logs.get(name)
     restarts = st.get("restartCount")
     return Container(
@@ -230,9 +230,9 @@ def _container(
         waiting_message=_str(waiting.get("message")),
         running="running" in state,
         current=_terminated(state.get("terminated")),
-        last_state=_terminated(_map(st.get("lastState")).get("terminated")),
-        command=tuple(str(x) for x in _list(c.get("command"))),
-        args=tuple(str(x) for x in _list(c.get("args"))),
+        last_state=_terminated(as_map(st.get("lastState")).get("terminated")),
+        command=tuple(str(x) for x in as_list(c.get("command"))),
+        args=tuple(str(x) for x in as_list(c.get("args"))),
         memory_limit=_str(limits.get("memory")),
         memory_limit_bytes=parse_quantity(limits.get("memory")),
         memory_request=_str(requests.get("memory")),
@@ -242,8 +242,8 @@ def _container(
             for kind in ("liveness", "readiness", "startup")
             if (p := _probe(kind, c.get(f"{kind}Probe"))) is not None
         ),
-        mounts=tuple(_mount(m, volumes) for m in _maps(c.get("volumeMounts"))),
-        env_names=tuple(_str(e.get("name")) or "" for e in _maps(c.get("env"))),
+        mounts=tuple(_mount(m, volumes) for m in as_maps(c.get("volumeMounts"))),
+        env_names=tuple(_str(e.get("name")) or "" for e in as_maps(c.get("env"))),
         restart_policy=_str(c.get("restartPolicy")),
         logs=tuple(log_lines) if log_lines is not None else None,
     )
@@ -287,7 +287,7 @@ def _mount(m: Obj, volumes: Mapping[str | None, Obj]) -> Mount:
     name = _str(m.get("name")) or ""
     vol = volumes.get(name, {})
     kind = next((k for k in VOLUME_KINDS if k in vol), None)
-    source = _map(vol.get(kind)) if kind else {}
+    source = as_map(vol.get(kind)) if kind else {}
     return Mount(
         name=name,
         mount_path=_str(m.get("mountPath")) or "",
@@ -310,12 +310,24 @@ def _time(v: Any) -> datetime | None:
     return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
-def _map(v: Any) -> Mapping[str, Any]:
+# Raw objects are untrusted (snapshot files are user input, API bodies may surprise):
+# these read a value as the shape expected, or as empty. The collectors share them.
+def as_map(v: Any) -> Mapping[str, Any]:
     return v if isinstance(v, Mapping) else {}
 
 
-def _maps(v: Any) -> list[Obj]:
+def as_maps(v: Any) -> list[Obj]:
     return [x for x in v if isinstance(x, Mapping)] if isinstance(v, list) else []
+
+
+def container_statuses(pod: Any) -> list[Obj]:
+    """A raw pod's container statuses, init containers first; malformed entries left out."""
+    status = as_map(as_map(pod).get("status"))
+    return [
+        s
+        for key in ("initContainerStatuses", "containerStatuses")
+        for s in as_maps(status.get(key))
+    ]
 
 
 def _only_maps(v: Any) -> list[Obj]:
@@ -325,7 +337,7 @@ def _only_maps(v: Any) -> list[Obj]:
     return [x for x in v if isinstance(x, Mapping)]
 
 
-def _list(v: Any) -> list[Any]:
+def as_list(v: Any) -> list[Any]:
     return v if isinstance(v, list) else []
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from bot.cluster.normalize import build_pod_facts, controller_ref
+from bot.cluster.normalize import as_map, as_maps, build_pod_facts, controller_ref
 from bot.cluster.source import PodSummary, suggest_names, summarize_pod
 from bot.errors import ClusterAccessError, PodNotFound
 from bot.facts import PodFacts
@@ -92,8 +92,8 @@ class SnapshotSource:
                 str(p["metadata"]["name"]) for p in self.store.of_kind("Pod", target.namespace)
             ]
             raise PodNotFound(target.namespace, target.pod, suggest_names(target.pod, names))
-        uid = _map(pod.get("metadata")).get("uid")
-        node_name = _map(pod.get("spec")).get("nodeName")
+        uid = as_map(pod.get("metadata")).get("uid")
+        node_name = as_map(pod.get("spec")).get("nodeName")
         if not isinstance(node_name, str):
             node_name = None
         events = [
@@ -149,12 +149,11 @@ class SnapshotSource:
         return owners
 
     def _logs_for(self, target: Target, pod: Obj) -> dict[str, list[str] | None]:
-        spec = _map(pod.get("spec"))
+        spec = as_map(pod.get("spec"))
         names = [
             c.get("name")
             for key in ("initContainers", "containers")
-            for c in _list(spec.get(key))
-            if isinstance(c, Mapping)
+            for c in as_maps(spec.get(key))
         ]
         only_pod = len(self.store.of_kind("Pod")) == 1
         result: dict[str, list[str] | None] = {}
@@ -225,11 +224,3 @@ def _involves(e: Obj, kind: str, namespace: str | None, name: str | None, uid: A
     if namespace is not None and (inv.get("namespace") or "") != namespace:
         return False
     return bool(inv.get("name") == name)
-
-
-def _map(v: Any) -> Obj:
-    return v if isinstance(v, Mapping) else {}
-
-
-def _list(v: Any) -> list[Any]:
-    return v if isinstance(v, list) else []

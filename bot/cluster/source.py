@@ -7,10 +7,10 @@ diagnose the same way whether the facts come from a cluster or from a snapshot.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.cluster.normalize import as_map, as_maps, container_statuses
 from bot.facts import PodFacts
 from bot.target import Target
 
@@ -45,21 +45,16 @@ class Source(Protocol):
 
 def summarize_pod(pod: Any) -> PodSummary:
     """One line about a raw pod; anything malformed in it is treated as absent."""
-    pod = _map(pod)
-    meta = _map(pod.get("metadata"))
-    status = _map(pod.get("status"))
-    statuses = [
-        s
-        for key in ("initContainerStatuses", "containerStatuses")
-        for s in _list(status.get(key))
-        if isinstance(s, Mapping)
-    ]
+    pod = as_map(pod)
+    meta = as_map(pod.get("metadata"))
+    status = as_map(pod.get("status"))
+    statuses = container_statuses(pod)
     crashing = tuple(
         str(s.get("name"))
         for s in statuses
-        if _map(_map(s.get("state")).get("waiting")).get("reason") == "CrashLoopBackOff"
+        if as_map(as_map(s.get("state")).get("waiting")).get("reason") == "CrashLoopBackOff"
     )
-    refs = [r for r in _list(meta.get("ownerReferences")) if isinstance(r, Mapping)]
+    refs = as_maps(meta.get("ownerReferences"))
     ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
     phase = status.get("phase")
     return PodSummary(
@@ -70,14 +65,6 @@ def summarize_pod(pod: Any) -> PodSummary:
         restarts=sum(_count(s.get("restartCount")) for s in statuses),
         owner=f"{ref.get('kind')}/{ref.get('name')}" if ref else None,
     )
-
-
-def _map(v: Any) -> Mapping[str, Any]:
-    return v if isinstance(v, Mapping) else {}
-
-
-def _list(v: Any) -> list[Any]:
-    return v if isinstance(v, list) else []
 
 
 def _count(v: Any) -> int:
