@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from bot.alerts.db import Database
 from tests.alerts.client import post
 from tests.alerts.cluster import add_deployment, crash_pod
-from tests.alerts.conftest import CHANNEL, BotFactory, Kube, eventually
+from tests.alerts.conftest import CHANNEL, BotFactory, InProcessBot, Kube, eventually
 from tests.alerts.procs import am_alert, notification
-from tests.fakes.slackapi import FakeSlackAPI
+from tests.fakes.slackapi import FakeSlackAPI, Message
 
 START = datetime(2025, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -24,6 +24,18 @@ async def done(bot: object, n: int) -> bool:
     return states.get("done", 0) + states.get("ignored", 0) + states.get("failed", 0) >= n and (
         states.get("pending", 0) + states.get("claimed", 0) == 0
     )
+
+
+async def one_thread(
+    make_bot: BotFactory, slack: FakeSlackAPI, kube: Kube
+) -> tuple[InProcessBot, str, Message]:
+    """One crash-looping pod, its alert handled: the bot, the pod, the thread's root."""
+    [pod] = add_deployment(kube.api, "payments", "ledger-api")
+    bot = await make_bot()
+    await post(bot.url, notification([am_alert("payments", pod, starts=START)]))
+    await eventually(lambda: done(bot, 1))
+    [root] = slack.top_level(CHANNEL)
+    return bot, pod, root
 
 
 async def test_an_alert_becomes_one_thread_with_the_diagnosis(
@@ -107,11 +119,7 @@ async def test_two_pods_of_one_deployment_share_one_root(
 async def test_resolved_alert_updates_the_root_and_notes_it(
     make_bot: BotFactory, slack: FakeSlackAPI, kube: Kube
 ) -> None:
-    [pod] = add_deployment(kube.api, "payments", "ledger-api")
-    bot = await make_bot()
-    await post(bot.url, notification([am_alert("payments", pod, starts=START)]))
-    await eventually(lambda: done(bot, 1))
-    [root] = slack.top_level(CHANNEL)
+    bot, pod, root = await one_thread(make_bot, slack, kube)
     ended = START + timedelta(minutes=42)
     resolved = am_alert("payments", pod, starts=START, ends=ended, status="resolved")
     await post(bot.url, notification([resolved]))
@@ -273,11 +281,7 @@ async def test_state_survives_a_restart(
 async def test_a_root_posted_just_before_a_crash_is_found_not_posted_again(
     make_bot: BotFactory, slack: FakeSlackAPI, kube: Kube
 ) -> None:
-    [pod] = add_deployment(kube.api, "payments", "ledger-api")
-    bot = await make_bot()
-    await post(bot.url, notification([am_alert("payments", pod, starts=START)]))
-    await eventually(lambda: done(bot, 1))
-    [root] = slack.top_level(CHANNEL)
+    bot, _, root = await one_thread(make_bot, slack, kube)
     await bot.receiver.stop()
     # The state a SIGKILL leaves between Slack accepting the root and the bot recording
     # its ts: the thread still `posting`, its item claimed (reset to pending at start).
