@@ -8,12 +8,9 @@ never appear in its log records, even at DEBUG.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import copy
 import json
 import logging
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +18,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from bot.config import FileConfig, Settings
 from bot.logs import JsonFormatter
-from bot.server import run_server
 from bot.slack import actions
 from tests.alerts.conftest import BotFactory, Kube, kube, make_bot, slack
 from tests.alerts.procs import TOKEN as WEBHOOK_TOKEN
@@ -32,7 +27,7 @@ from tests.fakes.kubeapi import FakeKubeAPI, running_in_thread, write_kubeconfig
 from tests.fakes.slack_signing import DEFAULT_SIGNING_SECRET, slash_command_payload
 from tests.fakes.slackapi import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, FakeSlackAPI
 from tests.security.conftest import activity, secrets_in, settle, slack_outputs
-from tests.slack.conftest import Bot
+from tests.slack.conftest import Bot, socket_mode_bot
 
 __all__ = ["kube", "make_bot", "slack"]
 
@@ -144,40 +139,20 @@ def test_cli_output_holds_no_secret_and_no_env_value(
 async def test_socket_mode_connect_and_command_log_no_token(
     tmp_path: Path, debug_logs: pytest.LogCaptureFixture
 ) -> None:
-    async with contextlib.AsyncExitStack() as stack:
-        slack_api = await stack.enter_async_context(FakeSlackAPI())
-        kube_api = FakeKubeAPI(SCENARIOS / "oom-cgroup")
-        write_kubeconfig(tmp_path / "kubeconfig", await kube_api.start())
-        stack.push_async_callback(kube_api.stop)
-        settings = Settings(
-            slack_bot_token=DEFAULT_BOT_TOKEN,
-            slack_app_token=DEFAULT_APP_TOKEN,
-            slack_signing_secret=DEFAULT_SIGNING_SECRET,
-            slack_api_url=slack_api.api_url,
-            webhook_token=WEBHOOK_TOKEN,
-            state_path=tmp_path / "state.sqlite3",
-            file=FileConfig.model_validate(
-                {"clusters": [{"name": "test", "kubeconfig": str(tmp_path / "kubeconfig")}]}
-            ),
+    async with socket_mode_bot(
+        tmp_path,
+        "oom-cgroup",
+        slack_signing_secret=DEFAULT_SIGNING_SECRET,
+        webhook_token=WEBHOOK_TOKEN,
+    ) as (slack_api, kube_api):
+        payload = slash_command_payload(
+            TARGETS["oom-cgroup"], channel_id="CSOCK", response_url=slack_api.response_url()
         )
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        stop = asyncio.Event()
-        server = asyncio.create_task(run_server(settings, host="127.0.0.1", port=port, stop=stop))
-        try:
-            await slack_api.wait_for_socket(timeout=10)
-            payload = slash_command_payload(
-                TARGETS["oom-cgroup"], channel_id="CSOCK", response_url=slack_api.response_url()
-            )
-            envelope = await slack_api.socket_send(
-                "slash_commands", payload, accepts_response_payload=True
-            )
-            await slack_api.wait_for_ack(envelope, timeout=10)
-            await settle(lambda: (len(slack_api.calls), len(kube_api.requests)), quiet=0.5)
-        finally:
-            stop.set()
-            await asyncio.wait_for(server, timeout=10)
+        envelope = await slack_api.socket_send(
+            "slash_commands", payload, accepts_response_payload=True
+        )
+        await slack_api.wait_for_ack(envelope, timeout=10)
+        await settle(lambda: (len(slack_api.calls), len(kube_api.requests)), quiet=0.5)
     logged = _logged(debug_logs)
     assert "slack" in logged.lower()  # the capture saw the libraries at work
     assert secrets_in([logged], CREDENTIALS) == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.config import FileConfig, Settings
 from bot.runtime import Runtime, build_runtime
-from bot.server import build_web_app
+from bot.server import build_web_app, run_server
 from bot.slack.app import build_bolt_app
 from tests.conftest import SCENARIOS
 from tests.fakes.kubeapi import FakeKubeAPI, write_kubeconfig
@@ -25,7 +27,7 @@ from tests.fakes.slack_signing import (
     signed_headers,
     slash_command_body,
 )
-from tests.fakes.slackapi import DEFAULT_BOT_TOKEN, FakeSlackAPI
+from tests.fakes.slackapi import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, FakeSlackAPI
 
 CHANNEL = "C0123"
 OOM_POD = "orders/order-service-2gb7cs5m5-mbbps"
@@ -126,3 +128,36 @@ async def bot(
         stack.push_async_callback(server.close)
         http = await stack.enter_async_context(aiohttp.ClientSession())
         yield Bot(str(server.make_url("")).rstrip("/"), slack, kube, runtime, http)
+
+
+@contextlib.asynccontextmanager
+async def socket_mode_bot(
+    tmp_path: Path, scenario: str, **settings: Any
+) -> AsyncIterator[tuple[FakeSlackAPI, FakeKubeAPI]]:
+    """`run_server` in Socket Mode against the fakes, connected; stopped on exit."""
+    async with contextlib.AsyncExitStack() as stack:
+        slack = await stack.enter_async_context(FakeSlackAPI())
+        kube = FakeKubeAPI(SCENARIOS / scenario)
+        write_kubeconfig(tmp_path / "kubeconfig", await kube.start())
+        stack.push_async_callback(kube.stop)
+        config = Settings(
+            slack_bot_token=DEFAULT_BOT_TOKEN,
+            slack_app_token=DEFAULT_APP_TOKEN,
+            slack_api_url=slack.api_url,
+            state_path=tmp_path / "state.sqlite3",
+            file=FileConfig.model_validate(
+                {"clusters": [{"name": "test", "kubeconfig": str(tmp_path / "kubeconfig")}]}
+            ),
+            **settings,
+        )
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        stop = asyncio.Event()
+        server = asyncio.create_task(run_server(config, host="127.0.0.1", port=port, stop=stop))
+        try:
+            await slack.wait_for_socket(timeout=10)
+            yield slack, kube
+        finally:
+            stop.set()
+            await asyncio.wait_for(server, timeout=10)
