@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 Status = Literal["firing", "resolved"]
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class _Open(BaseModel):
@@ -97,12 +101,16 @@ def parse_notification(body: bytes) -> Notification:
         raise PayloadError(f"malformed JSON: {e}") from e
     except RecursionError as e:
         raise PayloadError("malformed JSON: nested too deeply") from e
-    try:
-        # A lone surrogate ("\ud800") is a valid JSON escape but not valid text: it could
-        # never be stored, and a 503 would make Alertmanager retry it forever.
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError as e:
-        raise PayloadError("invalid notification: a string holds a lone UTF-16 surrogate") from e
+    # A lone surrogate ("\ud800") is a valid JSON escape but not valid text: it could
+    # never be stored, and a 503 would make Alertmanager retry it forever. Surrogates
+    # can only arrive as \uD800-\uDFFF escapes, so only such a body is checked in full.
+    if _SURROGATE_ESCAPE.search(body):
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise PayloadError(
+                "invalid notification: a string holds a lone UTF-16 surrogate"
+            ) from e
     if not isinstance(data, dict):
         raise PayloadError("the body must be a JSON object (an Alertmanager notification)")
     try:
