@@ -187,7 +187,8 @@ def _rules(args: argparse.Namespace) -> int:
     if args.rules_command == "list":
         for rule in load_rules().rules:
             spec = rule.spec
-            print(f"{rule.id:24} {spec.priority:4} {spec.severity.value:8} {spec.title}")
+            kind = "fallback" if spec.fallback else "specific"
+            print(f"{rule.id:24} {kind:8} {spec.severity.value:8} {spec.title}")
         return 0
     dirs: list[Path] = list(args.dirs)
     rules: RuleSet = load_rules(dirs)

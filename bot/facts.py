@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# Waiting reasons of a container on its way up, not stuck: no cause to name.
+_STARTING = frozenset({None, "ContainerCreating", "PodInitializing"})
+
 
 @dataclass(frozen=True, slots=True)
 class Terminated:
@@ -133,6 +136,16 @@ class Node:
 
 
 @dataclass(frozen=True, slots=True)
+class PodCondition:
+    """One of `status.conditions` of the pod (PodScheduled, Initialized, Ready, ...)."""
+
+    type: str
+    status: str
+    reason: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OwnerRef:
     kind: str
     name: str
@@ -147,6 +160,9 @@ class PodFacts:
     uid: str | None = None
     cluster: str | None = None
     phase: str | None = None
+    reason: str | None = None  # status.reason: "Evicted", "NodeLost", ...
+    message: str | None = None  # status.message
+    conditions: tuple[PodCondition, ...] = ()
     node_name: str | None = None
     start_time: datetime | None = None
     labels: tuple[tuple[str, str], ...] = ()
@@ -155,6 +171,8 @@ class PodFacts:
     events: tuple[Event, ...] = ()
     node: Node | None = None
     warnings: tuple[str, ...] = ()
+    memory: MemorySeries | None = None  # Prometheus' memory series before the kill
+    change: Change | None = None  # the rollout the crash began with (cluster.revisions)
 
     @property
     def owner(self) -> OwnerRef | None:
@@ -163,6 +181,20 @@ class PodFacts:
 
     def container(self, name: str) -> Container | None:
         return next((c for c in self.containers if c.name == name), None)
+
+    def condition(self, kind: str) -> PodCondition | None:
+        return next((c for c in self.conditions if c.type == kind), None)
+
+    @property
+    def healthy(self) -> bool:
+        """Running, and every app container (and native sidecar) running and ready.
+
+        Plain init containers are done by then, so they do not count.
+        """
+        if self.phase != "Running" or self.reason:
+            return False
+        serving = [c for c in self.containers if not c.init or c.restart_policy == "Always"]
+        return bool(serving) and all(c.running and c.ready for c in serving)
 
     def crashing_containers(self) -> tuple[Container, ...]:
         """Containers in CrashLoopBackOff, init containers first (they block the rest)."""
@@ -173,12 +205,20 @@ class PodFacts:
         """The container a diagnosis is about when none is named.
 
         The crash-looping one (an init container before the app containers, since the
-        app cannot start until it succeeds); else the one that restarted most and has a
+        app cannot start until it succeeds); else one stuck waiting for a reason other
+        than being created (ImagePullBackOff, CreateContainerConfigError, ...); else one
+        that ended in failure (Init:Error); else the one that restarted most and has a
         termination; else the first.
         """
         crashing = self.crashing_containers()
         if crashing:
             return crashing[0]
+        stuck = [c for c in self.containers if c.waiting_reason not in _STARTING]
+        if stuck:
+            return stuck[0]
+        failed = [c for c in self.containers if c.current and c.current.exit_code]
+        if failed:
+            return failed[0]
         terminated = [c for c in self.containers if c.terminated is not None]
         if terminated:
             return max(terminated, key=lambda c: c.restart_count)
@@ -187,3 +227,91 @@ class PodFacts:
     def events_for(self, container: str | None) -> tuple[Event, ...]:
         """Pod events about this container or about the pod as a whole."""
         return tuple(e for e in self.events if e.container in (None, container))
+
+
+@dataclass(frozen=True, slots=True)
+class MemorySeries:
+    """One container's memory before its kill, as Prometheus recorded it.
+
+    Raw data only; `bot.diagnosis.memory` reads the curve. The window ends at the last
+    termination's finishedAt, so the same crash always gives the same window.
+    """
+
+    container: str
+    start: datetime
+    end: datetime
+    step_seconds: float
+    working_set: tuple[tuple[datetime, float], ...]  # (time, bytes), oldest first
+    rss: tuple[tuple[datetime, float], ...] = ()  # empty where the series is not scraped
+    limit_bytes: int | None = None  # kube-state-metrics' limit, else the pod spec's
+    kills: tuple[datetime, ...] = ()  # terminations known from the pod status
+    restart_count: int = 0
+    source: str = "prometheus"
+
+
+# -- What changed: the workload's revisions around the crash (bot.cluster.revisions) ------
+
+# The template fields a diff names (`resources.limits.memory`, `volumes.config`, ... are
+# these with a suffix); rules' `change: {field: ...}` conditions are checked against them.
+CHANGE_FIELDS = (
+    "containers",
+    "image",
+    "command",
+    "args",
+    "env",
+    "env.valueFrom",
+    "envFrom",
+    "resources",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "volumeMounts",
+    "securityContext",
+    "volumes",
+    "serviceAccountName",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateDiff:
+    """One difference between the previous pod template and the pod's own.
+
+    Either a value that changed (`before` -> `after`, None = absent) or, for lists of
+    named things (env, envFrom, volume mounts, volumes, containers), the names added,
+    removed and changed. Environment values are never read: only names and the Secret or
+    ConfigMap a value comes from.
+    """
+
+    field: str  # one of CHANGE_FIELDS, possibly with a suffix ("resources.limits.memory")
+    container: str | None = None  # None: the pod spec (volumes, serviceAccountName)
+    before: str | None = None
+    after: str | None = None
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    direction: str = "changed"  # up | down (quantities) | added | removed | changed
+    listed: bool = False  # a list of names (added/removed/changed), not a before/after
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The workload revision this pod runs, the one before it, and what the timeline says.
+
+    `began_with_rollout` is the blame: the crashes began soon after this revision rolled
+    out. `summary` is the sentence that says so (or that the workload did not change, or
+    why no diff can be shown); `notes` add what else is true (paused, still rolling out,
+    a rollback). `rollback` is a command for a human to run; the bot never runs it.
+    """
+
+    workload: OwnerRef
+    revision: str | None
+    previous_revision: str | None = None
+    rolled_out_at: datetime | None = None
+    crashes_began_at: datetime | None = None
+    began_with_rollout: bool = False
+    previous_ready: int | None = None
+    previous_replicas: int | None = None
+    diffs: tuple[TemplateDiff, ...] = ()
+    rollback: str | None = None
+    summary: str = ""
+    notes: tuple[str, ...] = ()

@@ -20,6 +20,7 @@ from bot.facts import (
     Node,
     NodeCondition,
     OwnerRef,
+    PodCondition,
     PodFacts,
     Probe,
     Terminated,
@@ -95,6 +96,17 @@ def build_pod_facts(
         uid=_str(meta.get("uid")),
         cluster=cluster,
         phase=_str(status.get("phase")),
+        reason=_str(status.get("reason")),
+        message=_str(status.get("message")),
+        conditions=tuple(
+            PodCondition(
+                type=_str(c.get("type")) or "",
+                status=_str(c.get("status")) or "Unknown",
+                reason=_str(c.get("reason")),
+                message=_str(c.get("message")),
+            )
+            for c in as_maps(status.get("conditions"))
+        ),
         node_name=_str(spec.get("nodeName")),
         start_time=_time(status.get("startTime")),
         labels=tuple(sorted((str(k), str(v)) for k, v in as_map(meta.get("labels")).items())),

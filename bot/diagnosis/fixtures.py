@@ -7,6 +7,8 @@ Beside every rule folder, `tests/<rule-id>.yaml` holds:
         expect: top          # top: the rule is the first finding; match: among the findings;
                              # no-match: not among them
         container: api       # optional: diagnose this container
+        quotes: "..."        # optional, with top/match: text the finding's title or
+                             # evidence must contain (the line it rests on)
         facts: {...}         # PodFacts as YAML (see bot/facts.py), only what matters
 
 Cases run against the whole rule set, so ranking and `supersedes` are part of what
@@ -38,6 +40,7 @@ class Case(BaseModel):
     name: str
     expect: Literal["top", "match", "no-match"]
     container: str | None = None
+    quotes: str | None = None
     facts: dict[str, Any]
 
 
@@ -111,11 +114,9 @@ def _run_case(path: Path, rule_id: str, case: Case, rules: RuleSet) -> CaseResul
         diagnosis = diagnose(facts, rules, container=case.container)
     except BotError as e:
         return CaseResult(rule_id, case.name, path, False, str(e))
-    ids = [
-        f.rule_id
-        for f in diagnosis.findings
-        if f.container == (diagnosis.container.name if diagnosis.container else None)
-    ]
+    chosen = diagnosis.container.name if diagnosis.container else None
+    findings = [f for f in diagnosis.findings if f.container == chosen]
+    ids = [f.rule_id for f in findings]
     got = ", ".join(ids) or "no findings"
     if case.expect == "top":
         ok = bool(ids) and ids[0] == rule_id
@@ -126,4 +127,9 @@ def _run_case(path: Path, rule_id: str, case: Case, rules: RuleSet) -> CaseResul
     else:
         ok = rule_id not in ids
         detail = f"expected no {rule_id}, got: {got}"
+    if ok and case.quotes is not None and case.expect != "no-match":
+        finding = next(f for f in findings if f.rule_id == rule_id)
+        said = [finding.title, *finding.evidence]
+        ok = any(case.quotes in s for s in said)
+        detail = f"expected {rule_id} to quote {case.quotes!r}; it said: {said}"
     return CaseResult(rule_id, case.name, path, ok, "ok" if ok else detail)

@@ -9,128 +9,22 @@ and value, the event, or the log line, so every finding can show why it was made
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from bot.diagnosis.exitcodes import ExitCode, describe, signal_name
-from bot.facts import Container, Event, PodFacts
-
-if TYPE_CHECKING:
-    from bot.diagnosis.rules import Condition
+from bot.diagnosis.context import FIELDS, Context
+from bot.diagnosis.schema import Condition
+from bot.facts import Event
 
 Evidence = tuple[str, ...]
 MAX_EVIDENCE_LINE = 300
 
 
-class Context:
-    """One container of one pod, with the derived values rules look at, computed once."""
-
-    __slots__ = ("__dict__", "container", "facts", "groups")
-
-    def __init__(self, facts: PodFacts, container: Container) -> None:
-        self.facts = facts
-        self.container = container
-        self.groups: dict[str, str] = {}  # named regex groups captured while matching
-
-    @cached_property
-    def exit(self) -> ExitCode | None:
-        t = self.container.terminated
-        return describe(t.exit_code) if t and t.exit_code is not None else None
-
-    @cached_property
-    def signal(self) -> str | None:
-        t = self.container.terminated
-        if t is not None and t.signal:
-            return signal_name(t.signal)
-        return self.exit.signal_name if self.exit else None
-
-    @cached_property
-    def log_text(self) -> str:
-        return "\n".join(self.container.logs or ())
-
-    @cached_property
-    def pod_events(self) -> tuple[Event, ...]:
-        return self.facts.events_for(self.container.name)
-
-    @cached_property
-    def node_events(self) -> tuple[Event, ...]:
-        return self.facts.node.events if self.facts.node else ()
-
-
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
-    label: str  # the Kubernetes path shown in evidence
-    get: Callable[[Context], Any]
-
-
-def _term(attr: str) -> Callable[[Context], Any]:
-    def get(ctx: Context) -> Any:
-        t = ctx.container.terminated
-        return getattr(t, attr) if t is not None else None
-
-    return get
-
-
 def _last_state_label(ctx: Context) -> str:
     return "lastState" if ctx.container.last_state is not None else "state"
-
-
-# The closed set of fields a rule may test; the label is what evidence quotes.
-FIELDS: dict[str, FieldSpec] = {
-    "exit_code": FieldSpec("terminated.exitCode", lambda c: c.exit.code if c.exit else None),
-    "reason": FieldSpec("terminated.reason", _term("reason")),
-    "message": FieldSpec("terminated.message", _term("message")),
-    "signal": FieldSpec("signal", lambda c: c.signal),
-    "exit_category": FieldSpec("exit code category", lambda c: c.exit.category if c.exit else None),
-    "run_seconds": FieldSpec("run time (s)", lambda c: _round(_term("run_seconds")(c))),
-    "waiting_reason": FieldSpec("state.waiting.reason", lambda c: c.container.waiting_reason),
-    "waiting_message": FieldSpec("state.waiting.message", lambda c: c.container.waiting_message),
-    "restart_count": FieldSpec("restartCount", lambda c: c.container.restart_count),
-    "init": FieldSpec("init container", lambda c: c.container.init),
-    "image": FieldSpec("image", lambda c: c.container.image),
-    "memory_limit": FieldSpec("resources.limits.memory", lambda c: c.container.memory_limit),
-    "memory_limit_bytes": FieldSpec(
-        "resources.limits.memory (bytes)", lambda c: c.container.memory_limit_bytes
-    ),
-    "owner_kind": FieldSpec("owner kind", lambda c: c.facts.owner.kind if c.facts.owner else None),
-    "pod_phase": FieldSpec("status.phase", lambda c: c.facts.phase),
-    "node_ready": FieldSpec("node Ready", lambda c: c.facts.node.ready if c.facts.node else None),
-    "node_architecture": FieldSpec(
-        "node architecture", lambda c: c.facts.node.architecture if c.facts.node else None
-    ),
-}
-
-# Placeholders every explanation and fix may use; regex named groups add more.
-TEMPLATE_VARIABLES = frozenset(
-    {
-        "namespace",
-        "pod",
-        "container",
-        "image",
-        "exit_code",
-        "exit_meaning",
-        "signal",
-        "reason",
-        "message",
-        "restart_count",
-        "memory_limit",
-        "node",
-        "owner",
-        "owner_kind",
-        "sysexit",
-        "probe",
-        "run_seconds",
-        "node_architecture",
-        "command",
-    }
-)
-
-
-def _round(v: float | None) -> float | None:
-    return None if v is None else round(v, 1)
 
 
 class Matcher(Protocol):
@@ -277,20 +171,51 @@ def _near_exit(ev: Event, ctx: Context, window: int) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class LogTest:
+    """A regex searched in the previous log; the match nearest the exit is quoted.
+
+    A program that retries logs the same error many times: the last one is what it
+    died on, and its named groups are what the rule's text quotes.
+    """
+
     pattern: re.Pattern[str]
 
     def match(self, ctx: Context) -> Evidence | None:
         text = ctx.log_text
         if not text:
             return None
-        m = self.pattern.search(text)
-        if m is None:
+        last = deque(self.pattern.finditer(text), maxlen=1)
+        if not last:
             return None
+        m = last[0]
         ctx.groups.update({k: v for k, v in m.groupdict().items() if v is not None})
         start = text.rfind("\n", 0, m.start()) + 1
         end = text.find("\n", m.end())
         line = text[start : end if end != -1 else len(text)]
-        return (_clip(f"log: {line.strip()}"),)
+        return (_clip(f"log: {_plain(line)}"),)
+
+    def variables(self) -> frozenset[str]:
+        return frozenset(self.pattern.groupindex)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisiveTest:
+    """A regex searched in the line that explains the exit (the cause line).
+
+    Quotes the cause line, and the line that says where (a panic's own frame) when
+    there is one.
+    """
+
+    pattern: re.Pattern[str]
+
+    def match(self, ctx: Context) -> Evidence | None:
+        cause = ctx.cause_line
+        if cause is None:
+            return None
+        m = self.pattern.search(cause.text)
+        if m is None:
+            return None
+        ctx.groups.update({k: v for k, v in m.groupdict().items() if v is not None})
+        return tuple(_clip(f"log: {d.text}") for d in ctx.decisive)
 
     def variables(self) -> frozenset[str]:
         return frozenset(self.pattern.groupindex)
@@ -360,6 +285,8 @@ def compile_condition(cond: Condition) -> Matcher:
         )
     if cond.log is not None:
         return LogTest(re.compile(cond.log, re.MULTILINE))
+    if cond.decisive is not None:
+        return DecisiveTest(re.compile(cond.decisive))
     if cond.probe is not None:
         return ProbeTest(cond.probe)
     if cond.mount is not None:
@@ -393,6 +320,14 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _plain(line: str) -> str:
+    """A log line as quoted: without colour codes or a carriage return."""
+    return _ANSI.sub("", line).strip()
 
 
 def _clip(text: str) -> str:

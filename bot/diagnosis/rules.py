@@ -1,175 +1,28 @@
-"""The rule schema, and loading rule files into validated, compiled rules.
+"""Loading rule files into validated, compiled rules.
 
-Rules are data: a closed set of keys (unknown keys are errors), a closed severity
-enum, AND/OR/NOT composition of conditions over the facts, and one free-form
-`metadata` key, like Semgrep's rule schema. Regexes are compiled once at load time
-and template placeholders are checked against what the rule can fill in, so a broken
-rule fails at start-up with the file, the rule and the field named, never at 3 a.m.
+A file is validated against the schema (`schema.py`), its condition compiled into
+matchers once (`matching.py`), and its template placeholders checked against what the
+rule can fill in, so a broken rule fails at start-up with the file, the rule and the
+field named, never at 3 a.m.
 """
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 
-from bot.diagnosis.matching import (
-    FIELDS,
-    TEMPLATE_VARIABLES,
-    Matcher,
-    compile_condition,
-)
+from bot.diagnosis.context import TEMPLATE_VARIABLES
+from bot.diagnosis.matching import Matcher, compile_condition
+from bot.diagnosis.schema import RuleSpec, Severity
 from bot.errors import RuleError
 
-RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-
-
-class Severity(StrEnum):
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
-    info = "info"
-
-    @property
-    def rank(self) -> int:
-        return ["info", "low", "medium", "high", "critical"].index(self.value)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class EventCondition(_Strict):
-    """Matches an event about the pod (or this container), or about its node."""
-
-    on: Literal["pod", "node", "any"] = "pod"
-    reason: str | list[str] | None = None
-    message: str | None = Field(default=None, description="regex searched in the message")
-    type: Literal["Normal", "Warning"] | None = None
-    near_exit: int | None = Field(
-        default=None,
-        ge=0,
-        description="seconds: only events seen while the container ran, or this close to "
-        "its exit (when both times are known); a node's week-old OOM explains nothing today",
-    )
-
-    @field_validator("message")
-    @classmethod
-    def _regex(cls, v: str | None) -> str | None:
-        return _check_regex(v)
-
-
-class MountCondition(_Strict):
-    """Matches a volume mount of the container."""
-
-    sub_path: bool | None = None
-    volume_kind: str | None = None
-
-
-class Condition(_Strict):
-    """Exactly one of: all, any, not, optional, field (+ one operator), event, log, probe,
-    mount. `optional` always holds; it adds its evidence when its condition does."""
-
-    all_: list[Condition] | None = Field(default=None, alias="all")
-    any_: list[Condition] | None = Field(default=None, alias="any")
-    not_: Condition | None = Field(default=None, alias="not")
-    optional_: Condition | None = Field(default=None, alias="optional")
-    field: str | None = None
-    equals: str | int | float | bool | None = None
-    in_: list[str | int | float] | None = Field(default=None, alias="in")
-    regex: str | None = None
-    gte: float | None = None
-    lte: float | None = None
-    exists: bool | None = None
-    event: EventCondition | None = None
-    log: str | None = Field(default=None, description="regex searched in the previous logs")
-    probe: Literal["liveness", "startup", "readiness", "any"] | None = None
-    mount: MountCondition | None = None
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @field_validator("regex", "log")
-    @classmethod
-    def _regex(cls, v: str | None) -> str | None:
-        return _check_regex(v)
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Condition:
-        kinds = [
-            k
-            for k in (
-                "all_",
-                "any_",
-                "not_",
-                "optional_",
-                "field",
-                "event",
-                "log",
-                "probe",
-                "mount",
-            )
-            if getattr(self, k) is not None
-        ]
-        if len(kinds) != 1:
-            names = ", ".join(k.rstrip("_") for k in kinds) or "nothing"
-            raise ValueError(
-                "a condition needs exactly one of all, any, not, optional, field, event, log, "
-                f"probe, mount; this one has {names}"
-            )
-        ops = [
-            o
-            for o in ("equals", "in_", "regex", "gte", "lte", "exists")
-            if getattr(self, o) is not None
-        ]
-        if self.field is not None:
-            if self.field not in FIELDS:
-                raise ValueError(
-                    f"unknown field {self.field!r}; known: {', '.join(sorted(FIELDS))}"
-                )
-            if not ops:
-                raise ValueError(
-                    f"field {self.field!r} needs an operator: equals, in, regex, gte, lte or exists"
-                )
-            if len(ops) > 1 and set(ops) != {"gte", "lte"}:
-                raise ValueError(f"field {self.field!r} has several operators; use all: to combine")
-        elif ops:
-            raise ValueError(f"operator {ops[0].rstrip('_')} is only valid with field")
-        for group in (self.all_, self.any_):
-            if group is not None and not group:
-                raise ValueError("all/any needs at least one condition")
-        return self
-
-
-class RuleSpec(_Strict):
-    """One rule as written in YAML."""
-
-    id: str
-    title: str = Field(min_length=1)
-    severity: Severity
-    priority: int = Field(
-        default=50, ge=0, le=1000, description="higher = more specific, ranked first"
-    )
-    supersedes: list[str] = []
-    when: Condition
-    explanation: str = Field(min_length=1)
-    fixes: list[str] = Field(min_length=1)
-    docs: list[str] = []
-    metadata: dict[str, Any] = {}
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not RULE_ID.match(v):
-            raise ValueError("ids are lowercase letters, digits and dashes, 2-63 characters")
-        return v
+__all__ = ["Rule", "RuleSet", "Severity", "builtin_rules_dir", "load_rule_file", "load_rules"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,12 +153,3 @@ def _check_supersedes(rules: Sequence[Rule]) -> None:
                 raise RuleError(
                     f"{rule.source}: rule {rule.id!r}: supersedes unknown rule {other!r}"
                 )
-
-
-def _check_regex(v: str | None) -> str | None:
-    if v is not None:
-        try:
-            re.compile(v)
-        except re.error as e:
-            raise ValueError(f"invalid regex {v!r}: {e}") from e
-    return v

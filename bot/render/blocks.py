@@ -57,6 +57,10 @@ def root_message(
         else ("No rule matched: see the logs in the thread.")
     )
     lines.append(cause)
+    lines.extend(f"> `{_code(x)}`" for x in common.what_failed(d))
+    step = common.next_step(d)
+    if step:
+        lines.append(f"*Next:* {escape(step)}")
     if status:
         lines.insert(0, status)
     blocks: list[Block] = [section("\n".join(lines))]
@@ -86,7 +90,7 @@ def thread_messages(d: Diagnosis) -> list[SlackMessage]:
     blocks: list[Block] = []
     for i, f in enumerate(d.findings, 1):
         blocks.extend(finding_blocks(i, f))
-    tail = common.log_tail(d)
+    tail = common.log_tail(d, mark="▶ ")
     if tail is not None:
         blocks.append(section(f"*Last {len(tail)} log lines of the previous container*"))
         blocks.extend(code_sections(tail))

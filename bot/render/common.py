@@ -38,16 +38,44 @@ def cause_line(d: Diagnosis) -> str:
     return f"Likely cause: {top.title} [{top.rule_id}]"
 
 
+def what_failed(d: Diagnosis) -> list[str]:
+    """The lines of the program's output that explain the exit, when the top finding's
+    title does not already quote them: `What failed: <line>`, then `at <frame>`."""
+    lines = d.decisive_for(d.container.name if d.container else None)
+    top = d.top
+    if not lines or (top is not None and lines[0].text in top.title):
+        return []
+    return [f"What failed: {x.text}" if x.role == "cause" else f"at {x.text}" for x in lines]
+
+
+def next_step(d: Diagnosis) -> str | None:
+    """The first thing to do: the top finding's first fix."""
+    return d.top.fixes[0] if d.top and d.top.fixes else None
+
+
+def decisive_indexes(d: Diagnosis) -> frozenset[int]:
+    """Positions in the container's log of the lines that explain the exit."""
+    lines = d.decisive_for(d.container.name if d.container else None)
+    return frozenset(x.index for x in lines if x.index >= 0)
+
+
 def owner_line(d: Diagnosis) -> str | None:
     owner = d.facts.owner
     return f"{owner.kind}/{owner.name}" if owner else None
 
 
-def log_tail(d: Diagnosis, lines: int = LOG_TAIL_LINES) -> list[str] | None:
+def log_tail(d: Diagnosis, lines: int = LOG_TAIL_LINES, *, mark: str = "") -> list[str] | None:
+    """The last lines of the previous log; with `mark`, the decisive lines start with it
+    (and the others with as many spaces), so the eye finds the cause in the tail."""
     c = d.container
     if c is None or c.logs is None:
         return None
-    return list(c.logs[-lines:])
+    start = max(0, len(c.logs) - lines)
+    if not mark:
+        return list(c.logs[start:])
+    marked = decisive_indexes(d)
+    pad = " " * len(mark)
+    return [f"{mark if i in marked else pad}{line}" for i, line in enumerate(c.logs[start:], start)]
 
 
 def recent_events(d: Diagnosis, limit: int = EVENT_LINES) -> list[str]:

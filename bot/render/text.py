@@ -20,8 +20,12 @@ def render_text(d: Diagnosis, *, color: bool = False) -> str:
         out.append("  " + ", ".join(w for w in where if w))
     if d.exit is not None:
         out.append(f"  exit code {d.exit.line()}")
+    out.extend(f"  {line}" for line in common.what_failed(d))
     out.append("")
     out.append(bold(common.cause_line(d)))
+    step = common.next_step(d)
+    if step:
+        out.append(f"Next: {step}")
     for i, f in enumerate(d.findings, 1):
         out.append("")
         out.append(
@@ -34,7 +38,7 @@ def render_text(d: Diagnosis, *, color: bool = False) -> str:
         out.extend(f"     - {x}" for x in f.fixes)
         if f.docs:
             out.append("   Docs: " + " ".join(f.docs))
-    tail = common.log_tail(d)
+    tail = common.log_tail(d, mark="> ")
     if tail is not None:
         out += ["", bold(f"Last {len(tail)} log lines of the previous container:")]
         out.extend(f"  | {line}" for line in tail)
