@@ -20,6 +20,14 @@ def headline(d: Diagnosis) -> str:
     if c is None:
         return f"{f.namespace}/{f.name}: no containers"
     parts = []
+    # A pod that is broken without crash-looping says how first: Evicted, Pending,
+    # ImagePullBackOff, CreateContainerConfigError...
+    if f.reason:
+        parts.append(f.reason)
+    elif f.phase == "Pending" and not any(x.running or x.terminated for x in f.containers):
+        parts.append("Pending")
+    if c.waiting_reason and c.waiting_reason not in ("CrashLoopBackOff", "ContainerCreating"):
+        parts.append(c.waiting_reason)
     t = c.terminated
     if t is not None and t.reason:
         parts.append(t.reason)
