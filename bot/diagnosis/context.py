@@ -22,10 +22,18 @@ class Context:
 
     __slots__ = ("__dict__", "container", "facts", "groups")
 
-    def __init__(self, facts: PodFacts, container: Container) -> None:
+    def __init__(
+        self,
+        facts: PodFacts,
+        container: Container,
+        *,
+        decisive: tuple[DecisiveLine, ...] | None = None,
+    ) -> None:
         self.facts = facts
         self.container = container
         self.groups: dict[str, str] = {}  # named regex groups captured while matching
+        if decisive is not None:  # already found by the caller: not twice per diagnosis
+            self.__dict__["decisive"] = decisive
 
     @cached_property
     def exit(self) -> ExitCode | None:

@@ -10,11 +10,12 @@ evidence ranks first (then the more severe, then by id, so the order is stable).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.diagnosis.context import Context, decisive_lines, template_values
 from bot.diagnosis.decisive import DecisiveLine
 from bot.diagnosis.exitcodes import ExitCode, describe
+from bot.diagnosis.memory import MemoryReading, annotate, read_memory
 from bot.diagnosis.rules import Rule, RuleSet
 from bot.errors import TargetError
 from bot.facts import Container, PodFacts
@@ -42,6 +43,7 @@ class Diagnosis:
     findings: tuple[Finding, ...]
     # per container name: the lines of its output that explain its exit, cause first
     decisive: Mapping[str, tuple[DecisiveLine, ...]] = field(default_factory=dict)
+    memory: MemoryReading | None = None  # the verdict on the memory curve (Prometheus)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -80,12 +82,30 @@ def diagnose(facts: PodFacts, rules: RuleSet, *, container: str | None = None) -
     findings: list[Finding] = []
     for c in [chosen, *others]:
         findings.extend(evaluate(facts, c, rules))
-    return Diagnosis(facts=facts, container=chosen, findings=tuple(findings), decisive=decisive)
+    memory = None
+    if facts.memory is not None:  # read with the chosen container's findings (oom-system)
+        ids = [f.rule_id for f in findings if f.container == chosen.name]
+        memory = read_memory(facts.memory, rule_ids=ids)
+    if memory is not None:
+        findings = [
+            replace(f, explanation=annotate(f.explanation, f.rule_id, f.container, memory))
+            for f in findings
+        ]
+    return Diagnosis(
+        facts=facts, container=chosen, findings=tuple(findings), decisive=decisive, memory=memory
+    )
 
 
-def evaluate(facts: PodFacts, container: Container, rules: RuleSet) -> list[Finding]:
+def evaluate(
+    facts: PodFacts,
+    container: Container,
+    rules: RuleSet,
+    *,
+    decisive: tuple[DecisiveLine, ...] | None = None,
+) -> list[Finding]:
     """The ranked findings of every rule for one container."""
-    ctx = Context(facts, container)  # derived values (exit, decisive lines) computed once
+    # One context for all rules: derived values (exit, decisive lines) computed once.
+    ctx = Context(facts, container, decisive=decisive)
     matched: list[tuple[Rule, tuple[str, ...], dict[str, str]]] = []
     for rule in rules.rules:
         ctx.groups = {}

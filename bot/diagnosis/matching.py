@@ -188,13 +188,24 @@ class LogTest:
             return None
         m = last[0]
         ctx.groups.update({k: v for k, v in m.groupdict().items() if v is not None})
-        start = text.rfind("\n", 0, m.start()) + 1
-        end = text.find("\n", m.end())
-        line = text[start : end if end != -1 else len(text)]
-        return (_clip(f"log: {_plain(line)}"),)
+        return (_clip(f"log: {_plain(_quoted_line(ctx, text, m))}"),)
 
     def variables(self) -> frozenset[str]:
         return frozenset(self.pattern.groupindex)
+
+
+def _quoted_line(ctx: Context, text: str, m: re.Match[str]) -> str:
+    """The text a log match is quoted by: its line; for a match over several lines (a
+    frame, then the exception) the decisive line among them, else all of them."""
+    start = text.rfind("\n", 0, m.start()) + 1
+    end = text.find("\n", m.start(), max(m.end() - 1, m.start()))
+    if end != -1 and ctx.cause_line is not None and ctx.cause_line.index >= 0:
+        first = text.count("\n", 0, start)
+        last = first + text.count("\n", start, m.end() - 1)
+        if first <= ctx.cause_line.index <= last:
+            return ctx.container.logs[ctx.cause_line.index] if ctx.container.logs else ""
+    stop = text.find("\n", m.end())
+    return text[start : stop if stop != -1 else len(text)]
 
 
 @dataclass(frozen=True, slots=True)
