@@ -20,7 +20,8 @@ ERROR = "KeyError: 'LEDGER_DATABASE_URL'"
 
 
 def traceback_facts(padding: int = 120) -> PodFacts:
-    logs = tuple(f"INFO worker: tick {i}" for i in range(padding)) + (
+    logs = (
+        *(f"INFO worker: tick {i}" for i in range(padding)),
         "Traceback (most recent call last):",
         '  File "/app/ledger/settings.py", line 41, in <module>',
         '    DATABASE_URL = os.environ["LEDGER_DATABASE_URL"]',
