@@ -14,18 +14,23 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.cluster.prometheus import PrometheusAuth, PrometheusClient
 from bot.cluster.snapshot import SnapshotSource
 from bot.cluster.source import Source
 from bot.diagnoser import Diagnoser, SourceFor
 from bot.diagnosis.engine import Diagnosis
 from bot.diagnosis.fixtures import run_fixtures
 from bot.diagnosis.rules import RuleSet, builtin_rules_dir, load_rules
+from bot.diagnosis.workload import WorkloadDiagnosis
 from bot.errors import BotError, RuleError, TargetError
 from bot.redact import Redactor
 from bot.render.blocks import render_messages
 from bot.render.jsondoc import render_json, to_dict
 from bot.render.text import render_text
-from bot.target import Target, parse_target
+from bot.render.workload import render_workload_text, workload_document
+from bot.render.workload import root_message as workload_root
+from bot.render.workload import thread_messages as workload_thread
+from bot.target import Target, WorkloadTarget, parse_any_target
 
 EXAMPLE_CLUSTER = Path(__file__).resolve().parent / "examples" / "cluster"
 
@@ -37,7 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("diagnose", help="diagnose one pod and print the result")
-    d.add_argument("target", metavar="NAMESPACE/POD")
+    d.add_argument(
+        "target",
+        metavar="NAMESPACE/POD",
+        help="a pod, or a workload as NAMESPACE/KIND/NAME (deploy, sts, ds, job, rs)",
+    )
     d.add_argument(
         "--container", "-c", help="diagnose this container (default: the crash-looping one)"
     )
@@ -46,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)"
     )
     d.add_argument("--snapshot", type=Path, help="read kubectl output files instead of a cluster")
+    _prometheus_args(d)
     _output_arg(d)
     d.add_argument(
         "--rules",
@@ -122,11 +132,12 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 async def _diagnose(args: argparse.Namespace) -> int:
-    target = parse_target(args.target, container=args.container)
+    target = parse_any_target(args.target, container=args.container)
     rules = load_rules(args.rules)
+    prometheus = _prometheus_client(args)
     source: Source
     if args.snapshot is not None:
-        source = SnapshotSource(args.snapshot, cluster=args.context)
+        source = SnapshotSource(args.snapshot, cluster=args.context, prometheus=prometheus)
     else:
         from bot.cluster.live import LiveOptions, LiveSource
 
@@ -135,15 +146,43 @@ async def _diagnose(args: argparse.Namespace) -> int:
             kubeconfig=args.kubeconfig,
             cluster=args.context,
             options=LiveOptions(timeout=args.timeout),
+            prometheus=prometheus,
         )
+    color = args.output == "text" and not args.no_color and sys.stdout.isatty()
     try:
         diagnoser = Diagnoser(rules=rules, source_for=_fixed(source), redactor=Redactor())
+        if isinstance(target, WorkloadTarget):
+            workload = await diagnoser.run_workload(
+                target.namespace, target.kind, target.name, container=target.container
+            )
+            print(render_workload(workload, args.output, color=color), end="")
+            return 0
         diagnosis = await diagnoser.run(target)
     finally:
         await source.close()
-    color = args.output == "text" and not args.no_color and sys.stdout.isatty()
     print(render(diagnosis, args.output, color=color), end="")
     return 0
+
+
+def _prometheus_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--prometheus",
+        metavar="URL",
+        help="read memory series before a kill from this Prometheus (basic auth: user:pass@ in it)",
+    )
+    p.add_argument("--prometheus-bearer-token-file", type=Path, metavar="FILE")
+    p.add_argument("--prometheus-ca-file", type=Path, metavar="FILE")
+
+
+def _prometheus_client(args: argparse.Namespace) -> PrometheusClient | None:
+    if not args.prometheus:
+        return None
+    if not args.prometheus.startswith(("http://", "https://")):
+        raise TargetError(f"--prometheus {args.prometheus}: needs an http:// or https:// URL")
+    auth = PrometheusAuth(
+        bearer_token_file=args.prometheus_bearer_token_file, ca_file=args.prometheus_ca_file
+    )
+    return PrometheusClient(args.prometheus, auth=auth)
 
 
 def _fixed(source: Source) -> SourceFor:
@@ -151,6 +190,15 @@ def _fixed(source: Source) -> SourceFor:
         return source
 
     return source_for
+
+
+def render_workload(w: WorkloadDiagnosis, output: str, *, color: bool = False) -> str:
+    if output == "json":
+        return json.dumps(workload_document(w), indent=2, ensure_ascii=False) + "\n"
+    if output == "blocks":
+        messages = [workload_root(w), *workload_thread(w)]
+        return json.dumps([m.as_dict() for m in messages], indent=2) + "\n"
+    return render_workload_text(w, color=color)
 
 
 def render(diagnosis: Diagnosis, output: str, *, color: bool = False) -> str:

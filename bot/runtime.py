@@ -50,6 +50,8 @@ def build_runtime(
         source_for=pool.get,
         redactor=Redactor(settings.file.redaction_patterns),
         on_diagnosis=on_diagnosis,
+        # a workload is read like the alert path reads one: the same sample size
+        sample_per_status=settings.file.alerts.sample_per_workload,
     )
     if client is None:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""

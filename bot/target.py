@@ -19,6 +19,24 @@ _SUBDOMAIN = re.compile(
 )
 _CLUSTER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 
+# What people type for a workload kind (`ns/deploy/cart`), as kubectl accepts them.
+WORKLOAD_KINDS = {
+    "deploy": "Deployment",
+    "deployment": "Deployment",
+    "deployments": "Deployment",
+    "sts": "StatefulSet",
+    "statefulset": "StatefulSet",
+    "statefulsets": "StatefulSet",
+    "ds": "DaemonSet",
+    "daemonset": "DaemonSet",
+    "daemonsets": "DaemonSet",
+    "job": "Job",
+    "jobs": "Job",
+    "rs": "ReplicaSet",
+    "replicaset": "ReplicaSet",
+    "replicasets": "ReplicaSet",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
@@ -75,6 +93,35 @@ def parse_target(text: str, *, container: str | None = None) -> Target:
     if container is not None:
         check_name(container, "container")
     return Target(check_namespace(ns), check_name(pod), container, cluster)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadTarget:
+    namespace: str
+    kind: str  # Deployment | StatefulSet | DaemonSet | Job | ReplicaSet
+    name: str
+    container: str | None = None
+    cluster: str | None = None
+
+    def __str__(self) -> str:
+        prefix = f"{self.cluster}:" if self.cluster else ""
+        return f"{prefix}{self.namespace}/{self.kind.lower()}/{self.name}"
+
+
+def parse_any_target(text: str, *, container: str | None = None) -> Target | WorkloadTarget:
+    """`ns/pod`, or `ns/KIND/name` for a workload (deploy, sts, ds, job, rs), with an
+    optional `cluster:` prefix."""
+    head, sep, rest = text.strip().partition(":") if ":" in text else ("", "", text.strip())
+    parts = rest.split("/")
+    if len(parts) == 3 and parts[1].lower() in WORKLOAD_KINDS:
+        cluster = check_cluster(head) if sep else None
+        if container is not None:
+            check_name(container, "container")
+        kind = WORKLOAD_KINDS[parts[1].lower()]
+        return WorkloadTarget(
+            check_namespace(parts[0]), kind, check_name(parts[2], kind), container, cluster
+        )
+    return parse_target(text, container=container)
 
 
 def show(text: str) -> str:

@@ -25,10 +25,20 @@ class PodSummary:
     crashing: tuple[str, ...]  # containers in CrashLoopBackOff
     restarts: int
     owner: str | None  # "Deployment/ledger-api" when known from the pod itself
+    node: str | None = None
+    revision: str | None = None  # pod-template-hash / controller-revision-hash label
+    ready: bool = False  # every container ready
+    reason: str | None = None  # why the first crashing container last stopped (OOMKilled)
+    exit_code: int | None = None  # ... and with what code
 
     @property
     def crash_looping(self) -> bool:
         return bool(self.crashing)
+
+    @property
+    def signature(self) -> tuple[str | None, int | None, str | None, str | None]:
+        """What tells pods apart before reading them: cause, exit code, node, revision."""
+        return (self.reason, self.exit_code, self.node, self.revision)
 
 
 class Source(Protocol):
@@ -57,6 +67,14 @@ def summarize_pod(pod: Any) -> PodSummary:
     refs = as_maps(meta.get("ownerReferences"))
     ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
     phase = status.get("phase")
+    labels = as_map(meta.get("labels"))
+    revision = labels.get("pod-template-hash") or labels.get("controller-revision-hash")
+    node = as_map(pod.get("spec")).get("nodeName")
+    first = next(
+        (s for s in statuses if s.get("name") in crashing),
+        next((s for s in statuses if _stuck(s)), None),
+    )
+    reason, code = _last_stop(first) if first is not None else (None, None)
     return PodSummary(
         namespace=str(meta.get("namespace") or ""),
         name=str(meta.get("name") or ""),
@@ -64,7 +82,36 @@ def summarize_pod(pod: Any) -> PodSummary:
         crashing=crashing,
         restarts=sum(_count(s.get("restartCount")) for s in statuses),
         owner=f"{ref.get('kind')}/{ref.get('name')}" if ref else None,
+        node=node if isinstance(node, str) else None,
+        revision=revision if isinstance(revision, str) else None,
+        ready=bool(statuses) and all(s.get("ready") is True for s in statuses if not _init(s)),
+        reason=reason,
+        exit_code=code,
     )
+
+
+def _init(status: Any) -> bool:
+    # Init container statuses report ready=false once done; they carry no "started" key
+    # in older clusters, so tell them by their state: terminated with code 0.
+    t = as_map(as_map(status.get("state")).get("terminated"))
+    return t.get("exitCode") == 0
+
+
+def _stuck(status: Any) -> bool:
+    waiting = as_map(as_map(status.get("state")).get("waiting")).get("reason")
+    return waiting not in (None, "ContainerCreating", "PodInitializing")
+
+
+def _last_stop(status: Any) -> tuple[str | None, int | None]:
+    """The reason and exit code a container last stopped with, or why it waits."""
+    state = as_map(status.get("state"))
+    t = as_map(as_map(status.get("lastState")).get("terminated")) or as_map(
+        state.get("terminated")
+    )
+    code = t.get("exitCode")
+    code = code if isinstance(code, int) and not isinstance(code, bool) else None
+    reason = t.get("reason") or as_map(state.get("waiting")).get("reason")
+    return (reason if isinstance(reason, str) else None), code
 
 
 def _count(v: Any) -> int:

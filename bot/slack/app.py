@@ -17,11 +17,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cluster.source import PodSummary
 from bot.diagnosis.engine import Diagnosis
+from bot.diagnosis.workload import WorkloadDiagnosis, namespace_listing
 from bot.errors import BotError, NamespaceNotAllowed, PodNotFound, TargetError
 from bot.render import common
-from bot.render.blocks import SlackMessage, code_sections, escape, section
+from bot.render.blocks import SlackMessage, code_sections, section
 from bot.runtime import Runtime
 from bot.slack import actions, messages
 from bot.slack.commands import (
@@ -33,12 +33,16 @@ from bot.slack.commands import (
     parse_command,
 )
 from bot.slack.poster import PostError
-from bot.slack.publish import as_private_replies, publish_diagnosis
+from bot.slack.publish import (
+    as_private_replies,
+    publish_diagnosis,
+    publish_workload,
+    workload_private_replies,
+)
 from bot.target import Target
 
 log = logging.getLogger(__name__)
 Respond = Callable[..., Awaitable[Any]]
-MAX_WORKLOAD_PODS = 3
 MAX_LISTED_PODS = 20
 MORE_LOG_LINES = 100
 
@@ -137,64 +141,74 @@ class Handlers:
         except PodNotFound as e:
             # `ns/name` may name a workload rather than a pod.
             for kind in ("Deployment", "StatefulSet", "DaemonSet"):
-                try:
-                    pods = await (await self.rt.pool.get(target.cluster)).workload_pods(
-                        target.namespace, kind, target.pod
-                    )
-                except BotError:
-                    continue
                 request = DiagnoseWorkload(
                     target.namespace, kind, target.pod, target.cluster, target.container
                 )
-                await self._workload_pods(request, pods, channel, respond)
+                try:
+                    workload = await self._run_workload(request)
+                except BotError:
+                    continue
+                await self._post_workload(channel, workload, respond)
                 return
             raise e
         await self._post(channel, diagnosis, respond)
 
     async def _workload(self, request: DiagnoseWorkload, channel: str, respond: Respond) -> None:
-        source = await self.rt.pool.get(request.cluster)
-        pods = await source.workload_pods(request.namespace, request.kind, request.name)
-        await self._workload_pods(request, pods, channel, respond)
-
-    async def _workload_pods(
-        self, request: DiagnoseWorkload, pods: list[PodSummary], channel: str, respond: Respond
-    ) -> None:
-        crashing = [p for p in pods if p.crash_looping]
-        if not crashing:
+        workload = await self._run_workload(request)
+        if not workload.failing:
             await respond(
                 response_type="ephemeral",
                 replace_original=False,
-                text=messages.workload_none_crashing(request.kind, request.name, len(pods)),
+                text=messages.workload_none_crashing(
+                    request.kind, request.name, len(workload.pods)
+                ),
             )
             return
-        status = messages.workload_summary(request.kind, request.name, len(crashing), len(pods))
-        for pod in crashing[:MAX_WORKLOAD_PODS]:
-            target = Target(request.namespace, pod.name, request.container, request.cluster)
-            diagnosis = await self._diagnose(target, "slash")
-            await self._post(channel, diagnosis, respond, status=status)
+        await self._post_workload(channel, workload, respond)
+
+    async def _run_workload(self, request: DiagnoseWorkload) -> WorkloadDiagnosis:
+        return await self.rt.diagnoser.run_workload(
+            request.namespace,
+            request.kind,
+            request.name,
+            cluster=request.cluster,
+            container=request.container,
+        )
+
+    async def _post_workload(
+        self, channel: str, workload: WorkloadDiagnosis, respond: Respond
+    ) -> None:
+        try:
+            await publish_workload(self.rt.poster, channel, workload)
+        except PostError as e:
+            if not e.cannot_post_here:
+                raise
+            for m in workload_private_replies(workload, messages.invite_hint(channel)):
+                await respond(
+                    response_type="ephemeral", replace_original=False, text=m.text, blocks=m.blocks
+                )
 
     async def _listing(self, request: ListNamespace, respond: Respond) -> None:
+        """The failing pods of a namespace, a line per workload with its statuses."""
         source = await self.rt.pool.get(request.cluster)
         pods = await source.list_pods(request.namespace)
-        crashing = sorted((p for p in pods if p.crash_looping), key=lambda p: -p.restarts)
+        listing = namespace_listing(pods)
         blocks: list[dict[str, Any]] = [
             section(messages.namespace_listing(request.namespace, pods))
         ]
-        for p in crashing[:MAX_LISTED_PODS]:
-            target = Target(p.namespace, p.name, None, request.cluster)
-            line = f"`{p.name}` · {', '.join(p.crashing)} · {p.restarts} restarts"
-            if p.owner:
-                line += f" · {escape(p.owner)}"
+        for w in listing[:MAX_LISTED_PODS]:
+            rep = w.representative
+            target = Target(rep.namespace, rep.name, None, request.cluster)
             blocks.append(
                 {
-                    **section(line),
+                    **section(messages.workload_listing_line(w)),
                     "accessory": actions.button(
                         "Diagnose", actions.DIAGNOSE, actions.encode_target(target)
                     ),
                 }
             )
-        if len(crashing) > MAX_LISTED_PODS:
-            blocks.append(section(f"... and {len(crashing) - MAX_LISTED_PODS} more"))
+        if len(listing) > MAX_LISTED_PODS:
+            blocks.append(section(messages.more_workloads(len(listing) - MAX_LISTED_PODS)))
         text = messages.namespace_listing(request.namespace, pods)
         await respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
 

@@ -17,24 +17,15 @@ import shlex
 from dataclasses import dataclass
 
 from bot.errors import TargetError
-from bot.target import Target, check_cluster, check_name, check_namespace, show
+from bot.target import (
+    WORKLOAD_KINDS,
+    Target,
+    check_cluster,
+    check_name,
+    check_namespace,
+    show,
+)
 
-WORKLOAD_KINDS = {
-    "deploy": "Deployment",
-    "deployment": "Deployment",
-    "deployments": "Deployment",
-    "sts": "StatefulSet",
-    "statefulset": "StatefulSet",
-    "statefulsets": "StatefulSet",
-    "ds": "DaemonSet",
-    "daemonset": "DaemonSet",
-    "daemonsets": "DaemonSet",
-    "job": "Job",
-    "jobs": "Job",
-    "rs": "ReplicaSet",
-    "replicaset": "ReplicaSet",
-    "replicasets": "ReplicaSet",
-}
 MAX_TEXT = 500
 
 

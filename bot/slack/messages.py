@@ -7,6 +7,7 @@ one place and no exception text or stack trace reaches a channel by accident.
 from __future__ import annotations
 
 from bot.cluster.source import PodSummary
+from bot.diagnosis.workload import WorkloadListing, failing
 from bot.errors import (
     BotError,
     ClusterUnreachable,
@@ -14,6 +15,7 @@ from bot.errors import (
     NamespaceNotAllowed,
     PodNotFound,
 )
+from bot.render.blocks import escape
 
 COMMAND = "/crashloop"
 
@@ -90,10 +92,22 @@ def invite_hint(channel: str) -> str:
 
 
 def namespace_listing(namespace: str, pods: list[PodSummary]) -> str:
-    crashing = [p for p in pods if p.crash_looping]
-    if not crashing:
+    bad = [p for p in pods if failing(p)]
+    if not bad:
         return f":white_check_mark: No crash-looping pods in `{namespace}` ({len(pods)} pods)."
-    return f"*{len(crashing)} crash-looping pod(s) in `{namespace}`* (of {len(pods)}):"
+    looping = sum(p.crash_looping for p in bad)
+    what = "crash-looping" if looping == len(bad) else f"failing ({looping} crash-looping)"
+    return f"*{len(bad)} {what} pod(s) in `{namespace}`* (of {len(pods)}), by workload:"
+
+
+def workload_listing_line(w: WorkloadListing) -> str:
+    """`*Deployment/cart* · 48 of 50 pods · OOMKilled, exit 137: 46 · Error, exit 1: 2`."""
+    statuses = " · ".join(f"{escape(s)}: {n}" for s, n in w.statuses)
+    return f"*{escape(w.workload)}* · {w.failing} of {w.total} pods · {statuses}"
+
+
+def more_workloads(count: int) -> str:
+    return f"... and {count} more workload(s): `/crashloop NAMESPACE/deploy/NAME` for one of them"
 
 
 def workload_none_crashing(kind: str, name: str, count: int) -> str:
