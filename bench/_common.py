@@ -20,6 +20,7 @@ import statistics
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `bot` and `tests.fakes` import from the checkout
@@ -123,3 +124,13 @@ def update_doc(name: str, body: str) -> None:
             text = text.rstrip() + "\n\n" + section + "\n"
     DOC.write_text(text, encoding="utf-8")
     print(f"\nwrote the {name} section of {DOC.relative_to(ROOT)}")
+
+
+def critical_path(records: Sequence[Any]) -> int:
+    """Longest chain of requests where each started after the previous one ended."""
+    depth: list[int] = []
+    recs = sorted(records, key=lambda r: r.t_start)
+    for i, r in enumerate(recs):
+        before = [depth[j] for j in range(i) if recs[j].t_end <= r.t_start + 1e-4]
+        depth.append(1 + max(before, default=0))
+    return max(depth, default=0)

@@ -29,7 +29,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SCENARIOS, machine, median, met, table, update_doc
+from _common import SCENARIOS, critical_path, machine, median, met, table, update_doc
 
 from bot.cluster.live import LiveOptions, LiveSource
 from bot.diagnoser import Diagnoser
@@ -38,7 +38,6 @@ from bot.redact import Redactor
 from bot.target import Target
 from tests.fakes.kubeapi import (
     FakeKubeAPI,
-    RequestRecord,
     load_snapshot,
     running_in_thread,
     write_kubeconfig,
@@ -61,6 +60,7 @@ def scenario_target(name: str) -> Target:
 
 OOM = scenario_target("oom-cgroup")  # owned by a ReplicaSet of a Deployment
 FIVE = scenario_target("five-containers")
+ROLLOUT = scenario_target("rollout-image-change")  # what changed: its ReplicaSets listed
 
 
 @dataclass
@@ -75,6 +75,7 @@ CASES = [
     Case("5 containers (1 crashing)", FIVE),
     Case("5 containers (5 crashing)", Target(FIVE.namespace, ALL5_POD)),
     Case("Deployment-owned (RS->Deploy)", OOM),
+    Case("Deployment rollout (RS list, diff)", ROLLOUT),
 ]
 # What-if: the 5-crashing pod with a semaphore wide enough for its second round trip.
 WHAT_IF = Case("5 containers (5 crashing), concurrency 16", Target(FIVE.namespace, ALL5_POD), 16)
@@ -95,7 +96,9 @@ class Row:
 
 
 def make_kube() -> FakeKubeAPI:
-    kube = FakeKubeAPI(SCENARIOS / "oom-cgroup", SCENARIOS / "five-containers")
+    kube = FakeKubeAPI(
+        SCENARIOS / "oom-cgroup", SCENARIOS / "five-containers", SCENARIOS / "rollout-image-change"
+    )
     pod = copy.deepcopy(kube.get("Pod", OOM.namespace, OOM.pod))
     assert pod is not None, "oom-cgroup scenario pod missing"
     pod["metadata"]["name"] = BARE_POD
@@ -124,16 +127,6 @@ def make_kube() -> FakeKubeAPI:
     for st in statuses:
         kube.set_log(FIVE.namespace, ALL5_POD, st["name"], text, previous=True)
     return kube
-
-
-def critical_path(records: list[RequestRecord]) -> int:
-    """Longest chain of requests where each started after the previous one ended."""
-    depth: list[int] = []
-    recs = sorted(records, key=lambda r: r.t_start)
-    for i, r in enumerate(recs):
-        before = [depth[j] for j in range(i) if recs[j].t_end <= r.t_start + 1e-4]
-        depth.append(1 + max(before, default=0))
-    return max(depth, default=0)
 
 
 def kind_of(path: str) -> str:
@@ -356,7 +349,8 @@ CPU: request building, JSON, normalization, redaction, engine). The bare pod is 
 oom-cgroup pod without ownerReferences; the Deployment-owned one is the oom-cgroup pod
 (ReplicaSet -> Deployment, both read in round two); "5 containers (1 crashing)" is the
 five-containers scenario, "(5 crashing)" the same pod with all five containers
-crash-looping (five previous-log reads).
+crash-looping (five previous-log reads); "Deployment rollout" is the rollout-image-change
+scenario, whose ReplicaSets are listed in round two to say what changed.
 
 {text}
 
