@@ -19,6 +19,10 @@ CORE = [
     "bot.redact",
     "bot.diagnosis.exitcodes",
     "bot.diagnosis.rules",
+    "bot.diagnosis.schema",
+    "bot.diagnosis.context",
+    "bot.diagnosis.decisive",
+    "bot.diagnosis.workload",
     "bot.diagnosis.matching",
     "bot.diagnosis.engine",
     "bot.diagnosis.fixtures",
@@ -26,6 +30,7 @@ CORE = [
     "bot.render.text",
     "bot.render.jsondoc",
     "bot.render.blocks",
+    "bot.render.workload",
     "bot.cluster.normalize",
     "bot.slack.commands",
     "bot.alerts.payload",
@@ -69,3 +74,10 @@ def closure(module: str) -> dict[str, str]:
 def test_core_module_does_not_reach_the_network(module: str) -> None:
     bad = {name: via for name, via in closure(module).items() if name.split(".")[0] in NETWORK}
     assert not bad, f"{module} imports network libraries: {bad}"
+
+
+def test_the_rule_schema_does_not_know_its_matchers() -> None:
+    """Schema -> vocabulary (context) <- matchers: no cycle between schema and matching."""
+    assert "bot.diagnosis.matching" not in closure("bot.diagnosis.schema")
+    assert "bot.diagnosis.rules" not in closure("bot.diagnosis.matching")
+    assert "bot.diagnosis.rules" not in closure("bot.diagnosis.schema")
