@@ -52,6 +52,11 @@ class Context:
         return "\n".join(self.container.logs or ())
 
     @cached_property
+    def log_lower(self) -> str:
+        """The log lower-cased, for the regexes' literal prefilter (literals.py)."""
+        return self.log_text.lower()
+
+    @cached_property
     def decisive(self) -> tuple[DecisiveLine, ...]:
         return decisive_lines(self.container)
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.diagnosis.context import FIELDS, Context
+from bot.diagnosis.literals import Literals, required_literals
 from bot.diagnosis.schema import Condition
 from bot.facts import Event
 
@@ -178,10 +179,13 @@ class LogTest:
     """
 
     pattern: re.Pattern[str]
+    literals: Literals = None  # one of these is in every match (lower-cased), if known
 
     def match(self, ctx: Context) -> Evidence | None:
         text = ctx.log_text
         if not text:
+            return None
+        if self.literals is not None and not any(x in ctx.log_lower for x in self.literals):
             return None
         last = deque(self.pattern.finditer(text), maxlen=1)
         if not last:
@@ -295,7 +299,9 @@ def compile_condition(cond: Condition) -> Matcher:
             e.on, reasons, re.compile(e.message) if e.message else None, e.type, e.near_exit
         )
     if cond.log is not None:
-        return LogTest(re.compile(cond.log, re.MULTILINE))
+        return LogTest(
+            re.compile(cond.log, re.MULTILINE), required_literals(cond.log, re.MULTILINE)
+        )
     if cond.decisive is not None:
         return DecisiveTest(re.compile(cond.decisive))
     if cond.probe is not None:
