@@ -103,6 +103,7 @@ class Optional:
 class FieldTest:
     name: str
     test: Callable[[Any], bool]
+    pattern: re.Pattern[str] | None = None  # with `regex:`: its named groups are captured
 
     def match(self, ctx: Context) -> Evidence | None:
         spec = FIELDS[self.name]
@@ -111,13 +112,17 @@ class FieldTest:
             return None
         if value is None:
             return ()
+        if self.pattern is not None:
+            m = self.pattern.search(str(value))
+            if m is not None:
+                ctx.groups.update({k: v for k, v in m.groupdict().items() if v is not None})
         label = spec.label
         if label.startswith("terminated."):
             label = f"{_last_state_label(ctx)}.{label}"
         return (f"{label}={_show(value)}",)
 
     def variables(self) -> frozenset[str]:
-        return frozenset()
+        return frozenset(self.pattern.groupindex) if self.pattern else frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +197,8 @@ class LogTest:
             return None
         m = last[0]
         ctx.groups.update({k: v for k, v in m.groupdict().items() if v is not None})
-        return (_clip(f"log: {_plain(_quoted_line(ctx, text, m))}"),)
+        line = _plain(_quoted_line(ctx, text, m))
+        return (_clip(f"log: {_around(line, m.group(0))}"),)
 
     def variables(self) -> frozenset[str]:
         return frozenset(self.pattern.groupindex)
@@ -287,7 +293,8 @@ def compile_condition(cond: Condition) -> Matcher:
     if cond.optional_ is not None:
         return Optional(compile_condition(cond.optional_))
     if cond.field is not None:
-        return FieldTest(cond.field, _operator(cond))
+        pattern = re.compile(cond.regex) if cond.regex is not None else None
+        return FieldTest(cond.field, _operator(cond), pattern)
     if cond.event is not None:
         e = cond.event
         reasons = (
@@ -345,6 +352,20 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 def _plain(line: str) -> str:
     """A log line as quoted: without colour codes or a carriage return."""
     return _ANSI.sub("", line).strip()
+
+
+def _around(line: str, matched: str) -> str:
+    """A long line cut to show what matched: klog and containerd lines put the error
+    after hundreds of characters of context."""
+    line = " ".join(line.split())
+    if len(line) <= MAX_EVIDENCE_LINE - 10:
+        return line
+    head = " ".join(matched.split())[:60]
+    at = line.find(head) if head else -1
+    if at < MAX_EVIDENCE_LINE // 2:
+        return line
+    start = max(0, at - 80)
+    return "…" + line[start:]
 
 
 def _clip(text: str) -> str:

@@ -140,3 +140,36 @@ fixes: [y]
         "resources.limits.memory=1Gi",
     )
     assert diagnose(without, rules).findings[0].evidence == ("lastState.terminated.exitCode=3",)
+
+
+def test_named_groups_of_a_field_regex_fill_the_title(tmp_path: Path) -> None:
+    from bot.diagnosis.engine import diagnose
+    from bot.facts import Container, PodFacts
+
+    write(
+        tmp_path,
+        """
+id: missing-secret
+title: "Missing Secret {secret}"
+severity: high
+when:
+  field: waiting_message
+  regex: 'secret "(?P<secret>[a-z0-9.-]+)" not found'
+explanation: The kubelet could not find {secret}.
+fixes: ["Create {secret}."]
+""",
+        "missing-secret.yaml",
+    )
+    (tmp_path / "tests").mkdir()
+    rules = load_rules([tmp_path])
+    facts = PodFacts(
+        containers=(
+            Container(
+                name="api",
+                waiting_reason="CreateContainerConfigError",
+                waiting_message='secret "db-creds" not found',
+            ),
+        )
+    )
+    titles = [f.title for f in diagnose(facts, rules).findings if f.rule_id == "missing-secret"]
+    assert titles == ["Missing Secret db-creds"]
