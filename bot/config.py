@@ -24,12 +24,29 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class PrometheusAuthConfig(_Strict):
+    """How the bot authenticates to a cluster's Prometheus (as Prometheus API clients do)."""
+
+    bearer_token_file: Path | None = Field(
+        default=None, description="file holding a bearer token, read at each request"
+    )
+    username: str | None = Field(default=None, description="basic auth user")
+    password_file: Path | None = Field(default=None, description="file holding the password")
+    ca_file: Path | None = Field(default=None, description="CA bundle for an https:// URL")
+
+
 class ClusterConfig(_Strict):
     """A cluster the bot can read."""
 
     name: str = Field(description="the name used in `prod:ns/pod` and in alerts' cluster label")
     context: str | None = Field(default=None, description="kubeconfig context; None = current")
     kubeconfig: str | None = Field(default=None, description="kubeconfig file; None = standard")
+    prometheus_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="the cluster's Prometheus, for memory series before a kill; None = not asked",
+    )
+    prometheus_auth: PrometheusAuthConfig = PrometheusAuthConfig()
 
 
 class Scope(_Strict):
@@ -102,6 +119,13 @@ class AlertsConfig(_Strict):
         description="pods diagnosed per workload and cause; the rest counted",
     )
     workers: int = Field(default=16, ge=1, le=64)
+    lease_seconds: float = Field(
+        default=30.0,
+        ge=1,
+        le=600,
+        description="how long a replica's claim on an alert item or a thread lasts unrenewed; "
+        "a replica that dies holds its work this long before another takes it over",
+    )
 
 
 class LimitsConfig(_Strict):
@@ -129,7 +153,10 @@ class FileConfig(_Strict):
     redaction_patterns: list[str] = []
     limits: LimitsConfig = LimitsConfig()
     alertmanager_url: str | None = None
-    state: Path | None = None
+    state: str | None = Field(
+        default=None,
+        description="a SQLite file path, or a postgresql:// URL shared by several replicas",
+    )
 
     @model_validator(mode="after")
     def _clusters(self) -> FileConfig:
@@ -153,7 +180,17 @@ class Settings(_Strict):
     webhook_basic_user: str | None = None
     webhook_basic_password: SecretStr | None = None
     state_path: Path = Path("crashloop-state.sqlite3")
+    state_url: SecretStr | None = Field(
+        default=None, description="CRASHLOOP_STATE when it is a postgresql:// URL"
+    )
     file: FileConfig = FileConfig()
+
+    @property
+    def state(self) -> str:
+        """Where durable state lives: the postgresql:// URL if set, else the SQLite file."""
+        if self.state_url is not None:
+            return self.state_url.get_secret_value()
+        return str(self.state_path)
 
     @property
     def socket_mode(self) -> bool:
@@ -213,6 +250,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     values: dict[str, Any] = {k: env[v] for k, v in ENV.items() if env.get(v)}
     if "state_path" not in values and file_cfg.state is not None:
         values["state_path"] = file_cfg.state
+    # A postgresql:// URL would be mangled as a Path (and holds a password): kept apart.
+    if str(values.get("state_path", "")).startswith(("postgresql://", "postgres://")):
+        values["state_url"] = values.pop("state_path")
     try:
         return Settings(file=file_cfg, **values)
     except ValidationError as e:

@@ -292,6 +292,19 @@ class TemplateDiff:
     direction: str = "changed"  # up | down (quantities) | added | removed | changed
     listed: bool = False  # a list of names (added/removed/changed), not a before/after
 
+    @property
+    def line(self) -> str:
+        """`api: image a → b`, `api: env +NEW, -GONE, ~CHANGED`: as evidence and diffs show it."""
+        where = f"{self.container}: " if self.container else "pod: "
+        if self.listed:
+            parts = [
+                *(f"+{x}" for x in self.added),
+                *(f"-{x}" for x in self.removed),
+                *(f"~{x}" for x in self.changed),
+            ]
+            return f"{where}{self.field} {', '.join(parts)}"
+        return f"{where}{self.field} {self.before or '(none)'} → {self.after or '(none)'}"
+
 
 @dataclass(frozen=True, slots=True)
 class Change:

@@ -6,11 +6,13 @@ stored state and returns text or a SlackMessage.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from bot.alerts.threads import Pod
 from bot.diagnosis.engine import Diagnosis
 from bot.render.blocks import SlackMessage, escape, root_message, section
+from bot.render.workload import cause_words, owner_words, pods_with
 
 LIST_PODS = 10
 
@@ -25,12 +27,10 @@ def cause_signature(d: Diagnosis) -> str:
 
 
 def cause_summary(d: Diagnosis) -> str:
-    """`OOMKilled, exit 137: Killed for exceeding its memory limit (oom-cgroup)`."""
-    t = d.container.terminated if d.container else None
-    bits = [b for b in ((t.reason if t else None), d.exit and f"exit {d.exit.code}") if b]
-    head = ", ".join(str(b) for b in bits) or "no exit recorded"
-    cause = f"{d.top.title} ({d.top.rule_id})" if d.top else "no rule matched"
-    return f"{head}: {cause}"
+    """`Killed for exceeding its memory limit (OOMKilled) [oom-cgroup, exit 137]`: the
+    words a workload's root uses for a cause group (bot.render.workload)."""
+    title = d.top.title if d.top else "no rule matched"
+    return cause_words(title, d.top.rule_id if d.top else None, d.exit.code if d.exit else None)
 
 
 def duration(seconds: float) -> str:
@@ -58,14 +58,28 @@ def status_line(pods: Sequence[Pod], owner: str) -> str:
         return f":white_check_mark: Resolved after {duration(end - start)}{tail}"
     if len(names) <= 1:
         return ""
-    line = f":rotating_light: {_pods(len(firing))} of {owner} crash-looping"
+    line = f":rotating_light: {owner_words(owner)}: {_pods(len(firing))} crash-looping"
     resolved = len(names) - len(firing)
     if resolved:
         line += f" ({resolved} resolved)"
-    causes = list(dict.fromkeys(p.summary for p in pods if p.diagnosed and p.summary))
-    if causes:
-        line += f" · {'cause' if len(causes) == 1 else 'causes'} found: " + "; ".join(causes)
+    groups = cause_groups([p for p in pods if p.state == "firing"])
+    if groups:
+        line += " · " + " · ".join(pods_with(n, words) for words, n in groups)
     return line
+
+
+def cause_groups(pods: Sequence[Pod]) -> list[tuple[str, int]]:
+    """Firing pods counted by cause, largest first, as a workload's root counts them.
+    Pods not diagnosed one by one share the cause of their workload's sample when it
+    found one cause; otherwise they are counted as not diagnosed."""
+    by_pod = {p.pod: p for p in pods}
+    counts = Counter(p.summary for p in by_pod.values() if p.diagnosed and p.summary)
+    undiagnosed = sum(1 for p in by_pod.values() if not (p.diagnosed and p.summary))
+    if undiagnosed and len(counts) == 1:
+        counts[next(iter(counts))] += undiagnosed
+    elif undiagnosed:
+        counts["not diagnosed one by one"] += undiagnosed
+    return counts.most_common()
 
 
 def with_status(base: SlackMessage, status: str) -> SlackMessage:

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from bot.cluster.live import LiveOptions, LiveSource
+from bot.cluster.prometheus import for_cluster
 from bot.cluster.source import Source
 from bot.config import Settings
 from bot.errors import ClusterAccessError
@@ -52,6 +53,7 @@ class ClusterPool:
             cluster=cfg.name if cfg else None,
             options=self.options,
             on_request=self._on_request,
+            prometheus=for_cluster(cfg),
         )
 
     async def close(self) -> None:

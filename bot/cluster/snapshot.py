@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.cluster.normalize import as_map, as_maps, build_pod_facts, controller_ref
+from bot.cluster.prometheus import PrometheusClient
+from bot.cluster.revisions import REVISION_KINDS, revision_query, with_change
 from bot.cluster.source import PodSummary, suggest_names, summarize_pod
 from bot.errors import ClusterAccessError, PodNotFound
 from bot.facts import PodFacts
@@ -72,9 +74,16 @@ class ObjectStore:
 class SnapshotSource:
     """A `Source` backed by files. The files are read once, at construction."""
 
-    def __init__(self, path: Path, *, cluster: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        cluster: str | None = None,
+        prometheus: PrometheusClient | None = None,
+    ) -> None:
         self.path = Path(path)
         self.cluster = cluster
+        self.prometheus = prometheus  # memory series before a kill; None = not asked
         if not self.path.exists():
             raise ClusterAccessError(f"snapshot {self.path} does not exist")
         self.store = ObjectStore()
@@ -83,7 +92,12 @@ class SnapshotSource:
         self.logs = load_logs(self.path)
 
     async def pod_facts(self, target: Target) -> PodFacts:
-        return self.read(target)
+        facts = self.read(target)
+        if self.prometheus is None:
+            return facts
+        warnings = list(facts.warnings)
+        memory = await self.prometheus.memory(facts, target.container, warnings)
+        return replace(facts, memory=memory, warnings=tuple(warnings))
 
     def read(self, target: Target) -> PodFacts:
         pod = self.store.get("Pod", target.namespace, target.pod)
@@ -108,16 +122,27 @@ class SnapshotSource:
         for name, lines in logs.items():
             if lines is None:
                 warnings.append(f"previous logs of container {name} not in the snapshot")
-        return build_pod_facts(
+        owners = self._owners(pod, target.namespace)
+        facts = build_pod_facts(
             pod,
             events=events,
             logs=logs,
             node=node,
             node_events=node_events,
-            owners=self._owners(pod, target.namespace),
+            owners=owners,
             cluster=target.cluster or self.cluster,
             warnings=warnings,
         )
+        return self._with_change(facts, pod, owners, target.namespace)
+
+    def _with_change(self, facts: PodFacts, pod: Obj, owners: list[Obj], ns: str) -> PodFacts:
+        """The revisions in the snapshot, as the live source lists them."""
+        parent = controller_ref(owners[0]) if owners else None
+        query = revision_query(pod, (parent.kind, parent.name) if parent else None)
+        if query is None:
+            return facts
+        kind = REVISION_KINDS[query.resource]
+        return with_change(facts, pod, owners, self.store.of_kind(kind, ns), query)
 
     async def list_pods(self, namespace: str) -> list[PodSummary]:
         return [summarize_pod(p) for p in self.store.of_kind("Pod", namespace)]
@@ -135,7 +160,8 @@ class SnapshotSource:
         return None
 
     async def close(self) -> None:
-        return None
+        if self.prometheus is not None:
+            await self.prometheus.close()
 
     def _owners(self, pod: Obj, namespace: str) -> list[Obj]:
         owners: list[Obj] = []

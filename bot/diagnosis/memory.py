@@ -254,7 +254,7 @@ def _spike(run: list[Point], scale: float, step: float) -> tuple[datetime, float
     top = max(v for _, v in run[-tail:])
     jump = top - level
     spread = percentile(before, 0.9) - percentile(before, 0.1)
-    if jump < SPIKE_SHARE * scale or spread > jump / 2:
+    if jump <= 0 or jump < SPIKE_SHARE * scale or spread > jump / 2:
         return None  # not big enough, or the run was already moving as much
     when = next(t for t, v in run[-tail:] if v > level + jump / 2)
     return when, level, jump

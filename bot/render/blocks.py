@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.diagnosis.engine import Diagnosis, Finding
-from bot.render import common
+from bot.facts import Change
+from bot.render import changes, common, memory
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -57,6 +58,9 @@ def root_message(
         else ("No rule matched: see the logs in the thread.")
     )
     lines.append(cause)
+    clause = changes.root_clause(d.facts.change)
+    if clause:
+        lines.append(f":rewind: Crashing {escape(clause)}")
     lines.extend(f"> `{_code(x)}`" for x in common.what_failed(d))
     step = common.next_step(d)
     if step:
@@ -90,6 +94,10 @@ def thread_messages(d: Diagnosis) -> list[SlackMessage]:
     blocks: list[Block] = []
     for i, f in enumerate(d.findings, 1):
         blocks.extend(finding_blocks(i, f))
+    if d.memory is not None:
+        blocks.append(section(memory.slack_text(d.memory)))
+    if d.facts.change is not None:
+        blocks.extend(change_blocks(d.facts.change))
     tail = common.log_tail(d, mark="▶ ")
     if tail is not None:
         blocks.append(section(f"*Last {len(tail)} log lines of the previous container*"))
@@ -126,6 +134,18 @@ def finding_blocks(i: int, f: Finding) -> list[Block]:
         fixes += "\nDocs: " + " · ".join(f"<{u}|{_doc_label(u)}>" for u in f.docs)
     out.append(section(fixes))
     out.append({"type": "divider"})
+    return out
+
+
+def change_blocks(change: Change) -> list[Block]:
+    """The thread's "What changed": the verdict, the diff, the rollback as text."""
+    summary, *rest = changes.lines(change)
+    notes = [x for x in rest if not x.startswith("  ")]
+    diff = [x.strip() for x in rest if x.startswith("  ")]
+    out = [section(f"*{changes.TITLE}*\n" + "\n".join(escape(x) for x in [summary, *notes]))]
+    out.extend(code_sections(diff) if diff else [])
+    if change.rollback:
+        out.append(section(f"{changes.ROLLBACK_INTRO}\n```{_code(change.rollback)}```"))
     return out
 
 

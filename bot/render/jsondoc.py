@@ -14,6 +14,8 @@ from bot.diagnosis.decisive import DecisiveLine
 from bot.diagnosis.engine import Diagnosis
 from bot.diagnosis.exitcodes import describe, signal_name
 from bot.facts import Container, Event, Terminated
+from bot.render.changes import to_dict as change_json
+from bot.render.memory import memory_json
 
 JSON_LOG_TAIL = 50  # lines of the previous log per container
 
@@ -45,6 +47,8 @@ def to_dict(d: Diagnosis) -> dict[str, Any]:
         ],
         "events": [_event("pod", e) for e in f.events]
         + [_event("node", e) for e in (f.node.events if f.node else ())],
+        "memory": memory_json(d.memory),
+        "change": change_json(f.change),
         "warnings": list(d.warnings),
     }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.diagnosis.engine import Diagnosis
-from bot.render import common
+from bot.render import changes, common, memory
 
 
 def render_text(d: Diagnosis, *, color: bool = False) -> str:
@@ -20,6 +20,7 @@ def render_text(d: Diagnosis, *, color: bool = False) -> str:
         out.append("  " + ", ".join(w for w in where if w))
     if d.exit is not None:
         out.append(f"  exit code {d.exit.line()}")
+    out.extend(f"  {line}" for line in memory.text_lines(d.memory))
     out.extend(f"  {line}" for line in common.what_failed(d))
     out.append("")
     out.append(bold(common.cause_line(d)))
@@ -38,6 +39,12 @@ def render_text(d: Diagnosis, *, color: bool = False) -> str:
         out.extend(f"     - {x}" for x in f.fixes)
         if f.docs:
             out.append("   Docs: " + " ".join(f.docs))
+    change = d.facts.change
+    if change is not None:
+        out += ["", bold(f"{changes.TITLE}:")]
+        out.extend(f"  {line}" for line in changes.lines(change))
+        if change.rollback:
+            out += [f"  {changes.ROLLBACK_INTRO}", f"  $ {change.rollback}"]
     tail = common.log_tail(d, mark="> ")
     if tail is not None:
         out += ["", bold(f"Last {len(tail)} log lines of the previous container:")]

@@ -26,11 +26,27 @@ def headline(w: WorkloadDiagnosis) -> str:
     return f"{w.kind} `{w.name}`: {failing} of {len(w.pods)} pods {word}{detail}"
 
 
+def cause_words(title: str, rule_id: str | None, exit_code: int | None) -> str:
+    """`Killed for exceeding its memory limit (OOMKilled) [oom-cgroup, exit 137]`: a cause
+    as the workload root and the alert thread's status line both name it."""
+    tag = ", ".join(x for x in (rule_id, f"exit {exit_code}" if exit_code else None) if x)
+    return title + (f" [{tag}]" if tag else "")
+
+
+def pods_with(count: int, words: str) -> str:
+    """`48 pods: <cause>`."""
+    return f"{count} pod{'s' if count != 1 else ''}: {words}"
+
+
+def owner_words(owner: str) -> str:
+    """`Deployment/cart` as the roots write it: `Deployment `cart``."""
+    kind, sep, name = owner.partition("/")
+    return f"{kind} `{name}`" if sep else owner
+
+
 def group_line(g: CauseGroup) -> str:
     """`48 pods: Killed for exceeding its memory limit (OOMKilled) [oom-cgroup, exit 137]`."""
-    pods = f"{g.count} pod{'s' if g.count != 1 else ''}"
-    tag = ", ".join(x for x in (g.rule_id, f"exit {g.exit_code}" if g.exit_code else None) if x)
-    return f"{pods}: {g.title}" + (f" [{tag}]" if tag else "")
+    return pods_with(g.count, cause_words(g.title, g.rule_id, g.exit_code))
 
 
 def members_line(g: CauseGroup) -> str:

@@ -3,7 +3,10 @@
 Slack allows about one message per second per channel. Every post to a channel goes
 through that channel's pacer, so a burst of commands or an alert storm is spread out
 instead of being answered with 429s; when a 429 still comes, slack_sdk's retry
-handler waits for `Retry-After` and tries again.
+handler waits for `Retry-After` and tries again. With several replicas the pace is
+shared: after its local turn, a post also takes the channel's turn in the shared
+state (`share_pacing`) and gives it back when its call is done, so the replicas
+together keep to it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -30,6 +33,14 @@ log = logging.getLogger(__name__)
 
 # Errors meaning "the bot may not write here", answered through response_url instead.
 CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
+
+
+class SharedSlots(Protocol):
+    """A channel's turn to post, shared with the other replicas."""
+
+    async def acquire(self, channel: str, interval: float) -> None: ...
+
+    async def release(self, channel: str, interval: float) -> None: ...
 
 
 class PostError(Exception):
@@ -115,6 +126,11 @@ class SlackPoster:
         self.clock = clock
         self._turns: dict[str, _Turns] = {}
         self._on_call = on_call
+        self._shared: SharedSlots | None = None
+
+    def share_pacing(self, slots: SharedSlots | None) -> None:
+        """Pace with the other replicas through these slots (None: this process alone)."""
+        self._shared = slots
 
     async def post(
         self,
@@ -145,6 +161,28 @@ class SlackPoster:
     ) -> list[str]:
         return [await self.post(channel, m, thread_ts=thread_ts) for m in messages]
 
+    async def upload(
+        self,
+        channel: str,
+        *,
+        thread_ts: str,
+        filename: str,
+        content: bytes,
+        title: str,
+        alt_txt: str,
+        priority: int = URGENT,
+    ) -> None:
+        """Upload a file into a thread (files_upload_v2: get an upload URL, send, complete)."""
+        kwargs: dict[str, Any] = {
+            "channel": channel,
+            "thread_ts": thread_ts,
+            "filename": filename,
+            "content": content,
+            "title": title,
+            "alt_txt": alt_txt,
+        }
+        await self._call("files.upload", channel, self.client.files_upload_v2, kwargs, priority)
+
     async def update(
         self, channel: str, ts: str, message: SlackMessage, *, priority: int = URGENT
     ) -> None:
@@ -173,6 +211,7 @@ class SlackPoster:
                     turns.release()
                     await turns.acquire(priority, ticket)
                     held = True
+            shared = await self._shared_turn(channel)
             try:
                 resp = await fn(**kwargs)
                 self._count(method, "ok")
@@ -183,9 +222,29 @@ class SlackPoster:
                 raise PostError(error, channel) from e
             finally:
                 turns.last = self.clock()
+                if shared is not None:
+                    await self._give_back(shared, channel)
         finally:
             if held:
                 turns.release()
+
+    async def _shared_turn(self, channel: str) -> SharedSlots | None:
+        """Take the channel's shared turn; None when there is none to take."""
+        shared = self._shared
+        if shared is None:
+            return None
+        try:
+            await shared.acquire(channel, self.interval)
+        except Exception as e:  # the database is down: pace locally rather than not post
+            log.warning("shared Slack pacing unavailable: %r", e, extra={"channel": channel})
+            return None
+        return shared
+
+    async def _give_back(self, shared: SharedSlots, channel: str) -> None:
+        try:
+            await asyncio.shield(shared.release(channel, self.interval))
+        except Exception as e:  # the turn frees itself after pacing.HOLD
+            log.warning("shared Slack pacing turn not released: %r", e, extra={"channel": channel})
 
     async def find_own_root(self, channel: str, event_type: str, key: str) -> str | None:
         """The ts of a recent top-level message of ours tagged with this key, if any.

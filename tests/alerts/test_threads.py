@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from bot.alerts.db import Database
+from bot.state.sqlite import SqliteDatabase
 from tests.alerts.client import post
 from tests.alerts.cluster import add_deployment, crash_pod
 from tests.alerts.conftest import CHANNEL, BotFactory, InProcessBot, Kube, eventually
@@ -110,7 +110,7 @@ async def test_two_pods_of_one_deployment_share_one_root(
     await eventually(lambda: any(b in t for t in texts(slack, root.ts)), what="note on pod b")
     await eventually(
         lambda: (
-            "2 pods of Deployment/ledger-api crash-looping"
+            "Deployment `ledger-api`: 2 pods crash-looping"
             in (slack.message(CHANNEL, root.ts).text or "")
         )  # type: ignore[union-attr]
     )
@@ -269,7 +269,7 @@ async def test_state_survives_a_restart(
     await post(bot.url, notification([am_alert("payments", a)]))
     await eventually(lambda: done(bot, 1))
     await bot.receiver.stop()
-    db = Database(bot.state)
+    db = SqliteDatabase(bot.state)
     await db.open()
     await db.close()
     again = await make_bot()

@@ -148,7 +148,7 @@ def pod(
     *,
     start: float = 0,
     end: float | None = None,
-    summary: str = "OOMKilled, exit 137: OOM (oom-cgroup)",
+    summary: str = "OOM [oom-cgroup, exit 137]",
 ) -> Pod:
     return Pod(name, "k", "h", name, state, True, "c", summary, start, end, False, False)
 
@@ -157,8 +157,8 @@ def test_status_line() -> None:
     owner = "Deployment/ledger-api"
     assert status_line([pod("a")], owner) == ""
     assert status_line([pod("a"), pod("b"), pod("c", "resolved", end=5)], owner) == (
-        ":rotating_light: 2 pods of Deployment/ledger-api crash-looping (1 resolved)"
-        " · cause found: OOMKilled, exit 137: OOM (oom-cgroup)"
+        ":rotating_light: Deployment `ledger-api`: 2 pods crash-looping (1 resolved)"
+        " · 2 pods: OOM [oom-cgroup, exit 137]"
     )
     assert status_line([pod("a", "resolved", end=42 * 60)], owner) == (
         ":white_check_mark: Resolved after 42m"

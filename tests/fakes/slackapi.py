@@ -120,6 +120,22 @@ class SocketEnvelope:
 
 
 @dataclass
+class UploadedFile:
+    """A file uploaded through files.getUploadURLExternal, the upload URL and
+    files.completeUploadExternal (what slack_sdk's files_upload_v2 does)."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    content: bytes | None = None  # once sent to the upload URL
+    title: str | None = None  # once completed
+    channel: str | None = None
+    thread_ts: str | None = None
+    completed: bool = False
+
+
+@dataclass
 class _Fault:
     status: int
     body: dict[str, Any] | str
@@ -328,6 +344,7 @@ class FakeSlackAPI:
         self.post_attempts: dict[str, list[float]] = defaultdict(list)  # per channel
         self._messages: dict[tuple[str, str], Message] = {}
         self._message_order: list[Message] = []
+        self.files: dict[str, UploadedFile] = {}  # by file id, in upload order
 
         # world
         self.channels: dict[str, dict[str, Any]] = {}
@@ -371,6 +388,7 @@ class FakeSlackAPI:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{rid}", self._handle_response_url)
+        app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
         app.router.add_get("/link/", self._handle_socket)
         app.router.add_get("/link", self._handle_socket)
         app.router.add_route("*", "/{tail:.*}", self._handle_wrong_path)
@@ -768,6 +786,8 @@ class FakeSlackAPI:
             "conversations.join": self._conversations_join,
             "conversations.history": self._conversations_history,
             "users.info": self._users_info,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
             "apps.connections.open": self._apps_connections_open,
         }
 
@@ -999,6 +1019,52 @@ class FakeSlackAPI:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": self._user_info(user)}
 
+    def _files_get_upload_url(self, params: dict[str, Any]) -> Any:
+        filename, length = params.get("filename"), str(params.get("length") or "")
+        if not filename or not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{len(self.files) + 1:010d}"
+        self.files[file_id] = UploadedFile(
+            id=file_id, filename=str(filename), length=int(length), alt_txt=params.get("alt_txt")
+        )
+        return {"ok": True, "upload_url": f"{self.url}/upload/v1/{file_id}", "file_id": file_id}
+
+    async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
+        f = self.files.get(request.match_info["file_id"])
+        if f is None:
+            return web.Response(status=404, text="unknown upload")
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            part = next(iter(form.values()), None)
+            data = part.file.read() if hasattr(part, "file") else str(part or "").encode()
+        else:
+            data = await request.read()
+        if len(data) != f.length:  # Slack rejects a body that is not the announced length
+            return web.Response(status=400, text=f"length mismatch: {len(data)} != {f.length}")
+        f.content = data
+        return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
+
+    def _files_complete_upload(self, params: dict[str, Any]) -> Any:
+        files = _maybe_json(params.get("files"))
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = params.get("channel_id")
+        if channel:
+            err = self._channel_error(self._resolve_channel(str(channel)))
+            if err:
+                return err
+        done = []
+        for item in files:
+            f = self.files.get(str(item.get("id"))) if isinstance(item, dict) else None
+            if f is None or f.content is None:
+                return {"ok": False, "error": "file_not_found"}
+            f.title = item.get("title") or f.filename
+            f.channel = str(channel) if channel else None
+            f.thread_ts = str(params.get("thread_ts")) if params.get("thread_ts") else None
+            f.completed = True
+            done.append({"id": f.id, "name": f.filename, "title": f.title, "alt_txt": f.alt_txt})
+        return {"ok": True, "files": done}
+
     def _apps_connections_open(self, params: dict[str, Any]) -> Any:
         ticket = str(uuid.uuid4())
         self._tickets.add(ticket)
@@ -1144,6 +1210,7 @@ __all__ = [
     "Message",
     "SocketAck",
     "SocketEnvelope",
+    "UploadedFile",
     "validate_blocks",
     "wait_for",
     "wait_for_sync",
