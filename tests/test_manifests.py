@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -58,6 +59,7 @@ REQUIRED_CLUSTER_ACCESS = {
     ("apps", "deployments"): {"get", "list"},
     ("apps", "statefulsets"): {"get", "list"},
     ("apps", "daemonsets"): {"get", "list"},
+    ("apps", "controllerrevisions"): {"get", "list"},
     ("batch", "jobs"): {"get", "list"},
     ("batch", "cronjobs"): {"get", "list"},
 }
@@ -99,6 +101,8 @@ SUPPORTED_KEYS = {
     "resources",
     "configMapGenerator",
     "images",
+    "components",
+    "patches",
 }
 
 
@@ -110,14 +114,17 @@ def render_python(root: Path) -> list[Obj]:
     return objs
 
 
-def _build(root: Path, visiting: tuple[Path, ...]) -> tuple[list[Obj], set[tuple[str, str]]]:
+def _build(
+    root: Path, visiting: tuple[Path, ...], accumulated: list[Obj] | None = None
+) -> tuple[list[Obj], set[tuple[str, str]]]:
+    """A kustomization's objects; a Component works on the `accumulated` ones."""
     if root in visiting:
         raise Unsupported(f"cycle at {root}")
     kust = _load_kustomization(root)
     unknown = set(kust) - SUPPORTED_KEYS
     if unknown:
         raise Unsupported(f"{root}: kustomization keys {sorted(unknown)}")
-    objs: list[Obj] = []
+    objs: list[Obj] = list(accumulated or [])
     generated: set[tuple[str, str]] = set()  # (namespace, name) of generated ConfigMaps
     for entry in kust.get("resources", []):
         path = (root / entry).resolve()
@@ -127,6 +134,16 @@ def _build(root: Path, visiting: tuple[Path, ...]) -> tuple[list[Obj], set[tuple
             generated |= sub_generated
         else:
             objs += [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+    for entry in kust.get("components", []):
+        comp = (root / entry).resolve()
+        if _load_kustomization(comp).get("kind") != "Component":
+            raise Unsupported(f"{comp}: not a kind: Component")
+        sub, sub_generated = _build(comp, (*visiting, root), objs)
+        objs, generated = sub, generated | sub_generated
+    for patch in kust.get("patches", []):
+        if set(patch) != {"path"}:
+            raise Unsupported(f"{root}: patches options {sorted(patch)}")
+        objs = _patch(objs, yaml.safe_load((root / patch["path"]).read_text(encoding="utf-8")))
     for gen in kust.get("configMapGenerator", []):
         if set(gen) - {"name", "namespace", "files"}:
             raise Unsupported(f"{root}: configMapGenerator keys {sorted(gen)}")
@@ -163,6 +180,68 @@ def _build(root: Path, visiting: tuple[Path, ...]) -> tuple[list[Obj], set[tuple
                 tag = image.get("newTag") or ref[len(repo) + 1 :]
                 container["image"] = image.get("newName", repo) + (f":{tag}" if tag else "")
     return objs, generated
+
+
+# Strategic merge patches: the list fields merged by key (Kubernetes' patchMergeKey) that
+# the manifests' patches touch; any other list is replaced whole.
+MERGE_KEYS = {
+    "containers": "name",
+    "initContainers": "name",
+    "env": "name",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+    "ports": "containerPort",
+    "topologySpreadConstraints": "topologyKey",
+}
+
+
+def _patch(objs: list[Obj], patch: Obj) -> list[Obj]:
+    """A strategic merge patch applied to the object it names (kind, name, namespace)."""
+    meta = patch["metadata"]
+
+    def target(o: Obj) -> bool:
+        return (
+            o["kind"] == patch["kind"]
+            and o["metadata"]["name"] == meta["name"]
+            and meta.get("namespace") in (None, o["metadata"].get("namespace"))
+        )
+
+    matches = [o for o in objs if target(o)]
+    if len(matches) != 1:
+        raise Unsupported(f"patch {patch['kind']}/{meta['name']} matches {len(matches)} objects")
+    if patch.get("$patch") == "delete":
+        return [o for o in objs if not target(o)]
+    body = {k: v for k, v in patch.items() if k not in ("apiVersion", "kind")}
+    return [_merge(o, body) if target(o) else o for o in objs]
+
+
+def _merge(dest: Any, patch: Any, field: str = "") -> Any:
+    if isinstance(patch, dict) and isinstance(dest, dict):
+        if "$patch" in patch:
+            raise Unsupported(f"$patch in map {field}")
+        out = dict(dest)
+        for key, value in patch.items():
+            if value is None:
+                out.pop(key, None)
+            elif key in out:
+                out[key] = _merge(out[key], value, key)
+            else:
+                out[key] = _merge({}, value, key) if isinstance(value, dict) else value
+        return out
+    if isinstance(patch, list) and isinstance(dest, list) and field in MERGE_KEYS:
+        # kustomize (kyaml) orders the merged list: the patch's elements first, in the
+        # patch's order, then the others in their own order.
+        key = MERGE_KEYS[field]
+        existing = {e[key]: e for e in dest}
+        out, seen = [], set()
+        for element in patch:
+            seen.add(element[key])
+            if element.get("$patch") == "delete":
+                continue
+            base = existing.get(element[key], {})
+            out.append(_merge(base, element, field))
+        return out + [e for e in dest if e[key] not in seen]
+    return patch
 
 
 def _load_kustomization(root: Path) -> Obj:
@@ -314,8 +393,8 @@ def load_yaml_docs(path: Path) -> list[Obj]:
 
 def test_renderer_refuses_kustomize_features_it_does_not_implement(tmp_path: Path) -> None:
     # So the manifests cannot start using a feature the renderer would silently ignore.
-    (tmp_path / "kustomization.yaml").write_text("resources: []\npatches: []\n")
-    with pytest.raises(Unsupported, match="patches"):
+    (tmp_path / "kustomization.yaml").write_text("resources: []\nreplicas: []\n")
+    with pytest.raises(Unsupported, match="replicas"):
         render_python(tmp_path)
 
 
@@ -809,3 +888,97 @@ def test_python_renderer_hash_matches_kustomize_known_value() -> None:
     assert kustomize_hash(rules) == "772g99m6b7"
     odd = {"metadata": {"name": "odd"}, "data": {"k": "<a&b> \u00e9"}}
     assert kustomize_hash(odd) == "hgdh424ft9"
+
+
+# --------------------------------------------------------------------------- HA variant
+
+HA = MANIFESTS / "ha"
+
+
+@pytest.fixture
+def ha(renderer: str, tmp_path_factory: pytest.TempPathFactory) -> list[Obj]:
+    """The base with the HA component, as an operator's own overlay applies it.
+
+    The overlay lives outside manifests/ (inside, including the base would be a cycle).
+    """
+    overlay = tmp_path_factory.mktemp("ha-overlay")
+    (overlay / "kustomization.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                "kind": "Kustomization",
+                "resources": [os.path.relpath(BASE, overlay)],
+                "components": [os.path.relpath(HA, overlay)],
+            }
+        )
+    )
+    return render(overlay, renderer)
+
+
+@pytest.mark.parametrize("version", K8S_VERSIONS)
+def test_ha_objects_validate_against_the_kubernetes_schema(ha: list[Obj], version: str) -> None:
+    for obj in ha:
+        kv.validate(obj, version, strict=True)
+
+
+def test_ha_is_the_base_without_its_volume_plus_a_budget_and_database_egress(
+    base: list[Obj], ha: list[Obj]
+) -> None:
+    def kinds(objs: list[Obj]) -> set[tuple[str, str]]:
+        return {(o["kind"], o["metadata"]["name"]) for o in objs}
+
+    assert kinds(ha) == (kinds(base) - {("PersistentVolumeClaim", f"{APP}-state")}) | {
+        ("PodDisruptionBudget", APP),
+        ("NetworkPolicy", f"{APP}-postgres"),
+    }
+    for obj in ha:
+        assert obj["metadata"]["labels"]["app.kubernetes.io/part-of"] == APP
+        if obj["kind"] not in CLUSTER_SCOPED:
+            assert obj["metadata"]["namespace"] == NS
+    # RBAC unchanged: the same read-only ClusterRole and binding as the base.
+    for kind in ("ClusterRole", "ClusterRoleBinding"):
+        assert one(ha, kind, APP) == one(base, kind, APP)
+
+
+def test_ha_runs_two_spread_replicas_rolled_without_a_gap(ha: list[Obj]) -> None:
+    deployment = one(ha, "Deployment", APP)
+    spec = deployment["spec"]
+    assert spec["replicas"] == 2
+    assert spec["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
+    }
+    pod = spec["template"]["spec"]
+    pod_labels = spec["template"]["metadata"]["labels"]
+    [spread] = pod["topologySpreadConstraints"]
+    assert spread["topologyKey"] == "kubernetes.io/hostname"
+    assert spread["maxSkew"] == 1
+    assert spread["labelSelector"]["matchLabels"].items() <= pod_labels.items()
+    pdb = one(ha, "PodDisruptionBudget", APP)
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    assert 1 <= pdb["spec"]["minAvailable"] < spec["replicas"]
+
+
+def test_ha_keeps_no_state_on_disk_and_reads_the_database_url_from_the_secret(
+    ha: list[Obj],
+) -> None:
+    pod = one(ha, "Deployment", APP)["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert all("persistentVolumeClaim" not in v for v in pod["volumes"])
+    assert {v["name"] for v in pod["volumes"]} == {"config", "tmp"}
+    assert {m["mountPath"] for m in container["volumeMounts"]} == {"/etc/crashloop-bot", "/tmp"}
+    env = {e["name"]: e for e in container["env"]}
+    assert env["CRASHLOOP_STATE"] == {
+        "name": "CRASHLOOP_STATE",
+        "valueFrom": {"secretKeyRef": {"name": APP, "key": "CRASHLOOP_STATE"}},
+    }
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def test_ha_allows_egress_to_postgresql(ha: list[Obj]) -> None:
+    policy = one(ha, "NetworkPolicy", f"{APP}-postgres")
+    assert policy["spec"]["policyTypes"] == ["Egress"]
+    ports = {(p["port"], p["protocol"]) for r in policy["spec"]["egress"] for p in r["ports"]}
+    assert ports == {(5432, "TCP")}
+    pod_labels = one(ha, "Deployment", APP)["spec"]["template"]["metadata"]["labels"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()

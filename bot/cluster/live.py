@@ -18,7 +18,7 @@ import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -26,7 +26,15 @@ from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.config.config_exception import ConfigException
 
-from bot.cluster.normalize import as_map, build_pod_facts, container_statuses, controller_ref
+from bot.cluster.normalize import (
+    as_map,
+    build_pod_facts,
+    container_statuses,
+    controller_ref,
+    ended_without_restart,
+)
+from bot.cluster.prometheus import PrometheusClient
+from bot.cluster.revisions import RevisionQuery, revision_query, with_change
 from bot.cluster.source import PodSummary, suggest_names, summarize_pod
 from bot.errors import ClusterAccessError, ClusterUnreachable, Forbidden, PodNotFound
 from bot.facts import PodFacts
@@ -92,6 +100,7 @@ class LiveSource:
         cluster: str | None = None,
         options: LiveOptions | None = None,
         on_request: Callable[[str, str], None] | None = None,
+        prometheus: PrometheusClient | None = None,
     ) -> None:
         self.api = api
         self.cluster = cluster
@@ -102,6 +111,7 @@ class LiveSource:
         self._slots = asyncio.Semaphore(self.options.concurrency)
         self._pods = asyncio.Semaphore(self.options.diagnoses)
         self._on_request = on_request  # metrics hook: (resource, outcome)
+        self.prometheus = prometheus  # memory series before a kill; None = not configured
 
     @classmethod
     async def connect(
@@ -112,12 +122,17 @@ class LiveSource:
         cluster: str | None = None,
         options: LiveOptions | None = None,
         on_request: Callable[[str, str], None] | None = None,
+        prometheus: PrometheusClient | None = None,
     ) -> LiveSource:
         api = await load_api_client(context=context, kubeconfig=kubeconfig)
-        return cls(api, cluster=cluster, options=options, on_request=on_request)
+        return cls(
+            api, cluster=cluster, options=options, on_request=on_request, prometheus=prometheus
+        )
 
     async def close(self) -> None:
         await self.api.close()
+        if self.prometheus is not None:
+            await self.prometheus.close()
 
     # -- the Source protocol -------------------------------------------------------
 
@@ -224,9 +239,14 @@ class LiveSource:
                 ),
             ),
         }
+        finished = set(ended_without_restart(pod))
         for c in log_containers:
+            # A container that ended and was not restarted (Init:Error, a Job's pod with
+            # restartPolicy Never) has no previous log: its own log is the one to read.
+            previous = c not in finished
+            what = "previous logs" if previous else "logs"
             jobs[f"log:{c}"] = optional(
-                f"previous logs of container {c}", self._previous_log(ns, target.pod, c)
+                f"{what} of container {c}", self._log(ns, target.pod, c, previous=previous)
             )
         if node_name:
             jobs["node"] = optional(
@@ -244,6 +264,17 @@ class LiveSource:
         owner_jobs = self._owner_reads(pod, ns)
         for key, coro in owner_jobs.items():
             jobs[key] = self._quiet(coro)
+        ref = controller_ref(pod)  # the workload's revisions, listed from the pod alone
+        query = revision_query(pod, guess_parent(ref.kind, ref.name, pod) if ref else None)
+        if query is not None:
+            jobs["revisions"] = optional(
+                f"what changed ({query.resource} of {query.workload.kind}/{query.workload.name})",
+                self._list_revisions(ns, query),
+            )
+        if self.prometheus is not None:  # reads the pod's own fields only: same round trip
+            jobs["memory"] = self.prometheus.memory(
+                build_pod_facts(pod), target.container, warnings
+            )
         results = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
 
         owners = await self._owner_chain(pod, ns, results, warnings)
@@ -251,7 +282,7 @@ class LiveSource:
             c: (results[f"log:{c}"].splitlines() if results.get(f"log:{c}") is not None else None)
             for c in log_containers
         }
-        return build_pod_facts(
+        facts = build_pod_facts(
             pod,
             events=(results.get("events") or {}).get("items") or [],
             logs=logs,
@@ -261,15 +292,36 @@ class LiveSource:
             cluster=target.cluster or self.cluster,
             warnings=warnings,
         )
+        listed = results.get("revisions")
+        items = listed.get("items") or [] if isinstance(listed, dict) else None
+        facts = with_change(facts, pod, owners, items, query)
+        return replace(facts, memory=results.get("memory"))
 
-    async def _previous_log(self, ns: str, pod: str, container: str) -> str:
+    async def _list_revisions(self, ns: str, query: RevisionQuery) -> Any:
+        lists: dict[str, Callable[..., Awaitable[Any]]] = {
+            "replicasets": self.apps.list_namespaced_replica_set,
+            "controllerrevisions": self.apps.list_namespaced_controller_revision,
+            "jobs": self.batch.list_namespaced_job,
+        }
+        selector: dict[str, Any] = (
+            {"label_selector": query.label_selector} if query.label_selector else {}
+        )
+        try:
+            return await self._call(query.resource, lists[query.resource], namespace=ns, **selector)
+        except ApiFailure as e:
+            if e.status == 403:  # status_failure says `get`: this read is a list
+                needs = f"forbidden (needs list on {query.resource})"
+                raise ApiFailure(403, e.reason, needs) from e
+            raise
+
+    async def _log(self, ns: str, pod: str, container: str, *, previous: bool) -> str:
         text: str = await self._call(
             "pods/log",
             self.core.read_namespaced_pod_log,
             name=pod,
             namespace=ns,
             container=container,
-            previous=True,
+            previous=previous,
             tail_lines=self.options.log_lines,
             limit_bytes=self.options.log_bytes,
             raw_text=True,
@@ -412,8 +464,14 @@ def status_failure(status: int, body: bytes, resource: str) -> ApiFailure:
 
 
 def containers_needing_logs(pod: Obj, requested: str | None) -> list[str]:
-    """Containers whose previous log explains the crash: the crashing ones and the requested."""
-    names: list[str] = []
+    """Containers whose log explains the crash: the crashing ones, those that ended with
+    an error without a restart, and the requested one."""
+    failed = [
+        s.get("name")
+        for s in container_statuses(pod)
+        if as_map(as_map(s.get("state")).get("terminated")).get("exitCode") not in (None, 0)
+    ]
+    names: list[str] = [n for n in failed if isinstance(n, str)]
     for s in container_statuses(pod):
         if not isinstance(s.get("name"), str):
             continue

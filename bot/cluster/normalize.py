@@ -342,6 +342,17 @@ def container_statuses(pod: Any) -> list[Obj]:
     ]
 
 
+def ended_without_restart(pod: Any) -> list[str]:
+    """Containers that terminated and were not restarted: their current log is the last."""
+    return [
+        s["name"]
+        for s in container_statuses(pod)
+        if isinstance(s.get("name"), str)
+        and as_map(as_map(s.get("state")).get("terminated"))
+        and not as_map(as_map(s.get("lastState")).get("terminated"))
+    ]
+
+
 def _only_maps(v: Any) -> list[Obj]:
     """The mappings among the items of any iterable (anything else: none)."""
     if isinstance(v, str | bytes) or not isinstance(v, Iterable):

@@ -22,13 +22,22 @@ from typing import Any
 
 import yaml
 
-from bot.cluster.normalize import as_map, as_maps, build_pod_facts, controller_ref
+from bot.cluster.normalize import (
+    as_map,
+    as_maps,
+    build_pod_facts,
+    controller_ref,
+    ended_without_restart,
+)
 from bot.cluster.prometheus import PrometheusClient
 from bot.cluster.revisions import REVISION_KINDS, revision_query, with_change
 from bot.cluster.source import PodSummary, suggest_names, summarize_pod
 from bot.errors import ClusterAccessError, PodNotFound
 from bot.facts import PodFacts
 from bot.target import Target
+
+# libyaml when PyYAML has it: a snapshot of a busy namespace is megabytes of YAML.
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Obj = Mapping[str, Any]
 MAX_LOG_LINES = 200
@@ -182,13 +191,17 @@ class SnapshotSource:
             for c in as_maps(spec.get(key))
         ]
         only_pod = len(self.store.of_kind("Pod")) == 1
+        finished = set(ended_without_restart(pod))
         result: dict[str, list[str] | None] = {}
         for name in names:
             if not isinstance(name, str):
                 continue
-            text = self.logs.get((target.namespace, target.pod, name))
+            # As the live collector: a container that ended without a restart has no
+            # previous log, its current log is the last one.
+            key = f"{name}.current" if name in finished else name
+            text = self.logs.get((target.namespace, target.pod, key))
             if text is None and only_pod:
-                text = self.logs.get(("", "", name))
+                text = self.logs.get(("", "", key))
             result[name] = tail_lines(text) if text is not None else None
         return result
 
@@ -215,7 +228,9 @@ def iter_objects(path: Path) -> Iterator[Obj]:
         try:
             text = f.read_text(encoding="utf-8")
             docs: list[Any] = (
-                [json.loads(text)] if f.suffix == ".json" else list(yaml.safe_load_all(text))
+                [json.loads(text)]
+                if f.suffix == ".json"
+                else list(yaml.load_all(text, Loader=_YAML_LOADER))
             )
         except (OSError, ValueError, yaml.YAMLError) as e:
             raise ClusterAccessError(f"cannot read snapshot file {f}: {e}") from e
@@ -228,14 +243,13 @@ def load_logs(path: Path) -> dict[tuple[str, str, str], str]:
     """Log texts keyed by (namespace, pod, container); ("", "", c) for top-level files."""
     base = path if path.is_dir() else path.parent
     logs: dict[tuple[str, str, str], str] = {}
+    # `<container>.log` is the previous log (`kubectl logs -p`); `<container>.current.log`
+    # the running or last container's, keyed "<container>.current".
     for f in base.glob("*.log"):
-        if not f.name.endswith(".current.log"):
-            logs[("", "", f.stem)] = f.read_text(encoding="utf-8", errors="replace")
+        logs[("", "", f.stem)] = f.read_text(encoding="utf-8", errors="replace")
     logdir = base / "logs"
     if logdir.is_dir():
         for f in logdir.glob("*/*/*.log"):
-            if f.name.endswith(".current.log"):
-                continue
             ns, pod = f.parent.parent.name, f.parent.name
             logs[(ns, pod, f.stem)] = f.read_text(encoding="utf-8", errors="replace")
     return logs

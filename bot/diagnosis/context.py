@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.diagnosis.decisive import DecisiveLine, find_decisive
 from bot.diagnosis.exitcodes import ExitCode, describe, signal_name
-from bot.facts import Container, Event, PodFacts
+from bot.facts import CHANGE_FIELDS, Container, Event, PodFacts
 
 
 class Context:
@@ -135,6 +135,10 @@ FIELDS: dict[str, FieldSpec] = {
         "node architecture", lambda c: c.facts.node.architecture if c.facts.node else None
     ),
 }
+
+
+# The template fields a `change:` condition may name (what bot.cluster.revisions diffs).
+CHANGE_FIELD_NAMES: frozenset[str] = frozenset(CHANGE_FIELDS)
 
 
 def _condition(facts: PodFacts, kind: str) -> str | None:

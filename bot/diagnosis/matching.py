@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from bot.diagnosis.context import FIELDS, Context
 from bot.diagnosis.literals import Literals, required_literals
 from bot.diagnosis.schema import Condition
-from bot.facts import Event
+from bot.facts import Event, TemplateDiff
 
 Evidence = tuple[str, ...]
 MAX_EVIDENCE_LINE = 300
@@ -282,6 +282,46 @@ class MountTest:
         return frozenset()
 
 
+@dataclass(frozen=True, slots=True)
+class ChangeTest:
+    """A difference of the revision the crashes began with, in this container or its pod.
+
+    Holds only when the timeline blames the rollout (`began_with_rollout`): a change
+    rolled out days before the crashes corroborates nothing.
+    """
+
+    fields: tuple[str, ...]
+    direction: str | None
+
+    def match(self, ctx: Context) -> Evidence | None:
+        change = ctx.facts.change
+        if change is None or not change.began_with_rollout:
+            return None
+        for d in change.diffs:
+            if d.container not in (None, ctx.container.name):
+                continue
+            if not any(d.field == f or d.field.startswith(f + ".") for f in self.fields):
+                continue
+            if self.direction is not None and not _goes(d, self.direction):
+                continue
+            rev = "Job" if change.workload.kind == "CronJob" else "revision"
+            return (_clip(f"change in {rev} {change.revision}: {d.line}"),)
+        return None
+
+    def variables(self) -> frozenset[str]:
+        return frozenset()
+
+
+def _goes(d: TemplateDiff, direction: str) -> bool:
+    if direction == "changed":
+        return True
+    if d.listed:
+        return bool(
+            d.added if direction == "added" else d.removed if direction == "removed" else ()
+        )
+    return d.direction == direction
+
+
 def compile_condition(cond: Condition) -> Matcher:
     """Turn a validated condition into a matcher tree (regexes compiled here, once)."""
     if cond.all_ is not None:
@@ -315,6 +355,9 @@ def compile_condition(cond: Condition) -> Matcher:
         return ProbeTest(cond.probe)
     if cond.mount is not None:
         return MountTest(cond.mount.sub_path, cond.mount.volume_kind)
+    if cond.change is not None:
+        f = cond.change.field
+        return ChangeTest(tuple([f] if isinstance(f, str) else f), cond.change.direction)
     raise AssertionError("validated conditions have exactly one kind")
 
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.diagnosis.context import FIELDS
+from bot.diagnosis.context import CHANGE_FIELD_NAMES, FIELDS
 
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -63,9 +63,32 @@ class MountCondition(_Strict):
     volume_kind: str | None = None
 
 
+class ChangeCondition(_Strict):
+    """Matches a difference of the revision the crashes began with (its rollout).
+
+    `field` names a template field (`image`, `env`, `resources.limits.memory`, ...; a
+    prefix such as `resources` covers its sub-fields); `direction` narrows it: up/down
+    for quantities, added/removed for names and values, changed for any.
+    """
+
+    field: str | list[str]
+    direction: Literal["up", "down", "added", "removed", "changed"] | None = None
+
+    @field_validator("field")
+    @classmethod
+    def _known(cls, v: str | list[str]) -> str | list[str]:
+        for name in [v] if isinstance(v, str) else v:
+            if not any(name == k or name.startswith(k + ".") for k in CHANGE_FIELD_NAMES):
+                raise ValueError(
+                    f"unknown change field {name!r}; known: {', '.join(sorted(CHANGE_FIELD_NAMES))}"
+                    " (and their sub-fields, e.g. resources.limits.memory)"
+                )
+        return v
+
+
 class Condition(_Strict):
     """Exactly one of: all, any, not, optional, field (+ one operator), event, log,
-    decisive, probe, mount. `optional` always holds; it adds its evidence when its
+    decisive, probe, mount, change. `optional` always holds; it adds its evidence when its
     condition does."""
 
     all_: list[Condition] | None = Field(default=None, alias="all")
@@ -88,6 +111,7 @@ class Condition(_Strict):
     )
     probe: Literal["liveness", "startup", "readiness", "any"] | None = None
     mount: MountCondition | None = None
+    change: ChangeCondition | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -111,6 +135,7 @@ class Condition(_Strict):
                 "decisive",
                 "probe",
                 "mount",
+                "change",
             )
             if getattr(self, k) is not None
         ]
@@ -118,7 +143,7 @@ class Condition(_Strict):
             names = ", ".join(k.rstrip("_") for k in kinds) or "nothing"
             raise ValueError(
                 "a condition needs exactly one of all, any, not, optional, field, event, log, "
-                f"decisive, probe, mount; this one has {names}"
+                f"decisive, probe, mount, change; this one has {names}"
             )
         ops = [
             o

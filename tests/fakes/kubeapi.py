@@ -131,6 +131,7 @@ RESOURCES: dict[str, ResourceInfo] = {
         ResourceInfo("deployments", "apps", "v1", "Deployment", True, _META),
         ResourceInfo("statefulsets", "apps", "v1", "StatefulSet", True, _META),
         ResourceInfo("daemonsets", "apps", "v1", "DaemonSet", True, _META),
+        ResourceInfo("controllerrevisions", "apps", "v1", "ControllerRevision", True, _META),
         ResourceInfo("jobs", "batch", "v1", "Job", True, (*_META, "status.successful")),
         ResourceInfo("cronjobs", "batch", "v1", "CronJob", True, _META),
     )

@@ -490,3 +490,58 @@ def test_running_in_thread(snapshot: Path) -> None:
         assert exc.value.code == 403
         exc.value.close()
     assert api.url is None
+
+
+async def test_revision_lists_by_label_selector(api: FakeKubeAPI, tmp_path: Path) -> None:
+    """ReplicaSets, ControllerRevisions and Jobs are listed and selected as the real server
+    does: what the collector reads to tell what changed."""
+    owner = {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "db", "uid": "uid-db"}
+    for rev, h in ((1, "6b9f"), (2, "7c4d")):
+        api.put(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "ControllerRevision",
+                "metadata": {
+                    "name": f"db-{h}",
+                    "namespace": NS,
+                    "labels": {"app": "db", "controller.kubernetes.io/hash": h},
+                    "ownerReferences": [owner],
+                },
+                "revision": rev,
+                "data": {"spec": {"template": {"spec": {"containers": [{"name": "db"}]}}}},
+            }
+        )
+    api.put(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "ControllerRevision",
+            "metadata": {"name": "unlabelled", "namespace": NS},
+            "revision": 1,
+        }
+    )
+    async with await _client(api, tmp_path) as c:
+        apps = client.AppsV1Api(c)
+        listed = await apps.list_namespaced_controller_revision(
+            NS, label_selector="controller.kubernetes.io/hash"
+        )
+        assert [(r.metadata.name, r.revision) for r in listed.items] == [
+            ("db-6b9f", 1),
+            ("db-7c4d", 2),
+        ]
+        assert listed.items[0].metadata.owner_references[0].name == "db"
+        one = await apps.list_namespaced_controller_revision(
+            NS, label_selector="controller.kubernetes.io/hash=7c4d"
+        )
+        assert [r.metadata.name for r in one.items] == ["db-7c4d"]
+        assert (await apps.read_namespaced_controller_revision("db-6b9f", NS)).revision == 1
+        rs = await apps.list_namespaced_replica_set(NS, label_selector="pod-template-hash")
+        assert rs.items == []  # the fixture's ReplicaSet has no labels
+        jobs = await client.BatchV1Api(c).list_namespaced_job(NS)
+        assert [j.metadata.name for j in jobs.items] == ["report-29384720"]
+        api.forbid = [{"verb": "list", "resource": "controllerrevisions"}]
+        with pytest.raises(ApiException) as exc:
+            await apps.list_namespaced_controller_revision(NS)
+        assert json.loads(exc.value.body)["message"] == (
+            f'controllerrevisions.apps is forbidden: User "{SA}" cannot list resource '
+            f'"controllerrevisions" in API group "apps" in the namespace "{NS}"'
+        )

@@ -22,6 +22,10 @@ CASES = {
     "cronjob-job-owned": ("reports/nightly-report-29916120-9sxkf", "CronJob"),
     "five-containers": ("web/marketplace-api-lnxj62s9pz-6vxr4", "Deployment"),
     "statefulset-owned": ("data/session-cache-2", "StatefulSet"),
+    # what changed: ReplicaSets, ControllerRevisions or Jobs are listed in round two too
+    "rollout-image-change": ("pay/checkout-b6jprn759q-vrb87", "Deployment"),
+    "rollout-statefulset": ("data/orders-db-2", "StatefulSet"),
+    "rollout-cronjob": ("deals/deal-scout-29919000-m7gkj", "CronJob"),
 }
 
 
@@ -45,3 +49,8 @@ async def test_everything_after_the_pod_is_read_concurrently(scenario: str, tmp_
     for r in rest:
         assert r.t_start >= pod_read.t_end
         assert r.t_start < first_answer, f"{r.path} waited for another read"
+    if scenario.startswith("rollout-"):
+        assert facts.change is not None and facts.change.diffs
+        lists = [r for r in rest if r.path.endswith(("/replicasets", "/controllerrevisions"))]
+        lists += [r for r in rest if r.path.endswith("/jobs")]
+        assert len(lists) == 1, [r.path for r in rest]

@@ -57,6 +57,14 @@ def check(s: Scenario, code: int, out: str, err: str) -> None:
         assert any(w.lower() in x.lower() for x in doc["warnings"]), doc["warnings"]
     for finding in doc["findings"]:
         assert finding["evidence"], f"{finding['rule_id']} has no evidence"
+    if expect.get("quote"):
+        # the first thing the on-call reads names the cause in the program's or
+        # Kubernetes' own words: the top finding's title or one of its evidence lines
+        top = doc["findings"][0]
+        quoted = [top["title"], *top["evidence"]]
+        assert any(expect["quote"] in q for q in quoted), (
+            f"{s.name}: no {expect['quote']!r} in {quoted}"
+        )
 
 
 @pytest.mark.parametrize("scenario", ALL, ids=[s.name for s in ALL])

@@ -31,6 +31,9 @@ SCENARIO_NAMES = [
     "statefulset-owned",
     "node-reboot",
     "dependency-refused",
+    "rollout-image-change",
+    "rollout-statefulset",
+    "rollout-cronjob",
 ]
 
 
@@ -157,3 +160,24 @@ def test_namespaced_roles_refuse_other_namespaces_with_exit_1_and_forbidden(
     assert code == 1
     assert "forbidden" in err.lower(), err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("scenario", "resource"),
+    [("rollout-statefulset", "controllerrevisions"), ("rollout-image-change", "replicasets")],
+)
+def test_the_clusterrole_lists_revisions_and_without_them_change_is_null_and_says_why(
+    scenario: str, resource: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    granted = [r for r in clusterrole_allow() if "list" in r["verbs"]]
+    assert any(f"{resource}.apps" in r["resources"] for r in granted)
+    allow = [
+        {**r, "verbs": ["get"]} if f"{resource}.apps" in r["resources"] else r
+        for r in clusterrole_allow()
+    ]
+    api = FakeKubeAPI(SCENARIOS / scenario, allow=allow)
+    code, doc, err = diagnose(api, target_of(scenario), tmp_path, capsys)
+    assert code == 0, err
+    assert doc["change"] is None
+    assert any(f"needs list on {resource}" in w for w in doc["warnings"]), doc["warnings"]
+    assert doc["findings"], doc
