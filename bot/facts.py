@@ -117,7 +117,9 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
-class NodeCondition:
+class StatusCondition:
+    """One of `status.conditions` of a node (Ready, MemoryPressure) or a pod (PodScheduled)."""
+
     type: str
     status: str
     reason: str | None = None
@@ -128,21 +130,11 @@ class NodeCondition:
 class Node:
     name: str
     ready: bool | None = None
-    conditions: tuple[NodeCondition, ...] = ()
+    conditions: tuple[StatusCondition, ...] = ()
     architecture: str | None = None
     kernel_version: str | None = None
     boot_id: str | None = None
     events: tuple[Event, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class PodCondition:
-    """One of `status.conditions` of the pod (PodScheduled, Initialized, Ready, ...)."""
-
-    type: str
-    status: str
-    reason: str | None = None
-    message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +154,7 @@ class PodFacts:
     phase: str | None = None
     reason: str | None = None  # status.reason: "Evicted", "NodeLost", ...
     message: str | None = None  # status.message
-    conditions: tuple[PodCondition, ...] = ()
+    conditions: tuple[StatusCondition, ...] = ()
     node_name: str | None = None
     start_time: datetime | None = None
     labels: tuple[tuple[str, str], ...] = ()
@@ -182,7 +174,7 @@ class PodFacts:
     def container(self, name: str) -> Container | None:
         return next((c for c in self.containers if c.name == name), None)
 
-    def condition(self, kind: str) -> PodCondition | None:
+    def condition(self, kind: str) -> StatusCondition | None:
         return next((c for c in self.conditions if c.type == kind), None)
 
     @property

@@ -18,11 +18,10 @@ from bot.facts import (
     Event,
     Mount,
     Node,
-    NodeCondition,
     OwnerRef,
-    PodCondition,
     PodFacts,
     Probe,
+    StatusCondition,
     Terminated,
 )
 
@@ -98,15 +97,7 @@ def build_pod_facts(
         phase=_str(status.get("phase")),
         reason=_str(status.get("reason")),
         message=_str(status.get("message")),
-        conditions=tuple(
-            PodCondition(
-                type=_str(c.get("type")) or "",
-                status=_str(c.get("status")) or "Unknown",
-                reason=_str(c.get("reason")),
-                message=_str(c.get("message")),
-            )
-            for c in as_maps(status.get("conditions"))
-        ),
+        conditions=build_conditions(status),
         node_name=_str(spec.get("nodeName")),
         start_time=_time(status.get("startTime")),
         labels=tuple(sorted((str(k), str(v)) for k, v in as_map(meta.get("labels")).items())),
@@ -176,15 +167,7 @@ def build_node(node: Obj, events: Iterable[Obj] = ()) -> Node:
     meta = as_map(node.get("metadata"))
     status = as_map(node.get("status"))
     info = as_map(status.get("nodeInfo"))
-    conditions = tuple(
-        NodeCondition(
-            type=_str(c.get("type")) or "",
-            status=_str(c.get("status")) or "Unknown",
-            reason=_str(c.get("reason")),
-            message=_str(c.get("message")),
-        )
-        for c in as_maps(status.get("conditions"))
-    )
+    conditions = build_conditions(status)
     ready = next((c.status == "True" for c in conditions if c.type == "Ready"), None)
     return Node(
         name=_str(meta.get("name")) or "unknown",
@@ -194,6 +177,19 @@ def build_node(node: Obj, events: Iterable[Obj] = ()) -> Node:
         kernel_version=_str(info.get("kernelVersion")),
         boot_id=_str(info.get("bootID")),
         events=tuple(sort_events(build_event(e) for e in _only_maps(events))),
+    )
+
+
+def build_conditions(status: Obj) -> tuple[StatusCondition, ...]:
+    """A node's or a pod's `status.conditions`."""
+    return tuple(
+        StatusCondition(
+            type=_str(c.get("type")) or "",
+            status=_str(c.get("status")) or "Unknown",
+            reason=_str(c.get("reason")),
+            message=_str(c.get("message")),
+        )
+        for c in as_maps(status.get("conditions"))
     )
 
 

@@ -183,10 +183,9 @@ class Handlers:
         except PostError as e:
             if not e.cannot_post_here:
                 raise
-            for m in workload_private_replies(workload, messages.invite_hint(channel)):
-                await respond(
-                    response_type="ephemeral", replace_original=False, text=m.text, blocks=m.blocks
-                )
+            await _reply_privately(
+                respond, workload_private_replies(workload, messages.invite_hint(channel))
+            )
 
     async def _listing(self, request: ListNamespace, respond: Respond) -> None:
         """The failing pods of a namespace, a line per workload with its statuses."""
@@ -339,10 +338,9 @@ class Handlers:
         except PostError as e:
             if not e.cannot_post_here:
                 raise
-            for m in as_private_replies(diagnosis, messages.invite_hint(channel)):
-                await respond(
-                    response_type="ephemeral", replace_original=False, text=m.text, blocks=m.blocks
-                )
+            await _reply_privately(
+                respond, as_private_replies(diagnosis, messages.invite_hint(channel))
+            )
 
     def _denied(self, channel: str, namespace: str, cluster: str | None) -> str | None:
         scope = self.rt.settings.file.access.scope_for(channel)
@@ -400,3 +398,12 @@ def _thread_ts(body: dict[str, Any]) -> str | None:
     message = message if isinstance(message, dict) else {}
     ts = container.get("thread_ts") or message.get("thread_ts") or container.get("message_ts")
     return str(ts) if ts else None
+
+
+async def _reply_privately(respond: Respond, replies: list[SlackMessage]) -> None:
+    """For a channel closed to the bot: the answer to the one who asked, in response_url
+    messages (see publish.as_private_replies for the five-message limit)."""
+    for m in replies:
+        await respond(
+            response_type="ephemeral", replace_original=False, text=m.text, blocks=m.blocks
+        )

@@ -6,7 +6,7 @@ and at most 0.5% of the ordinary log lines (no secrets) are altered at all.
 
 import pytest
 
-from bot.facts import Container, Event, Node, PodCondition, PodFacts, Terminated
+from bot.facts import Container, Event, Node, PodFacts, StatusCondition, Terminated
 from bot.redact import MASK, Redactor, names_a_credential
 from tests.logcorpus import ordinary_lines, planted_secrets
 
@@ -169,7 +169,7 @@ def test_facts_are_masked_everywhere_they_are_quoted() -> None:
         events=(Event(reason="Failed", message=f"error {secret}"),),
         node=Node(name="n", events=(Event(reason="Warn", message=f"x {secret}"),)),
         message=f"evicted while {secret}",
-        conditions=(PodCondition("Ready", "False", message=f"not ready {secret}"),),
+        conditions=(StatusCondition("Ready", "False", message=f"not ready {secret}"),),
     )
     masked = Redactor().facts(facts)
     c = masked.containers[0]
