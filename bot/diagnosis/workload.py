@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.cluster.source import PodSummary
 from bot.diagnosis.engine import Diagnosis
+from bot.facts import Change
 
 # Numbers, hex ids and timestamps differ from pod to pod in the same error line; a
 # cause is the line's shape, so that 48 pods that died the same way are one group.
@@ -161,8 +162,11 @@ def _code(code: int | None) -> str | None:
     return f"exit {code}" if code is not None else None
 
 
-def correlate(pods: Sequence[PodSummary]) -> tuple[Correlation, ...]:
-    """What the failing pods share, stated only when the counts support it."""
+def correlate(
+    pods: Sequence[PodSummary], diagnoses: Mapping[str, Diagnosis] | None = None
+) -> tuple[Correlation, ...]:
+    """What the failing pods share, stated only when the counts support it. The
+    diagnoses name a revision by its number and add the rollback, where they read it."""
     bad = [p for p in pods if failing(p)]
     good = [p for p in pods if not failing(p) and p.ready]
     out: list[Correlation] = []
@@ -188,13 +192,16 @@ def correlate(pods: Sequence[PodSummary]) -> tuple[Correlation, ...]:
         if len(revisions) == 1 and healthy_elsewhere:
             rev = next(iter(revisions))
             others = sorted({p.revision or "?" for p in healthy_elsewhere})
+            change = _change_of(bad, diagnoses or {})
+            name = f"{change.revision} ({rev})" if change and change.revision else rev
+            rollback = f"; roll back: `{change.rollback}`" if change and change.rollback else ""
             out.append(
                 Correlation(
                     "revision",
                     rev,
-                    f"only the {len(bad)} pods of revision {rev} fail; the "
+                    f"only the {len(bad)} pods of revision {name} fail; the "
                     f"{len(healthy_elsewhere)} pods of revision {', '.join(others)} are ready: "
-                    "the rollout",
+                    f"the rollout{rollback}",
                 )
             )
         elif revisions == known and not good:
@@ -221,6 +228,14 @@ def correlate(pods: Sequence[PodSummary]) -> tuple[Correlation, ...]:
     return tuple(out)
 
 
+def _change_of(pods: Sequence[PodSummary], diagnoses: Mapping[str, Diagnosis]) -> Change | None:
+    """The rollout facts read with the diagnosis of one of these pods, if any."""
+    return next(
+        (d.facts.change for p in pods if (d := diagnoses.get(p.name)) and d.facts.change),
+        None,
+    )
+
+
 def build_workload(
     *,
     namespace: str,
@@ -238,7 +253,7 @@ def build_workload(
         cluster=cluster,
         pods=tuple(pods),
         groups=group_causes(pods, diagnoses),
-        correlations=correlate(pods),
+        correlations=correlate(pods, diagnoses),
         warnings=tuple(warnings),
     )
 

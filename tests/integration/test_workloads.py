@@ -108,8 +108,12 @@ async def test_only_the_new_revision_crashing_names_the_rollout(
     doc, _, _ = await diagnose_live("new-revision-only", tmp_path, capsys)
     c = correlation(doc, "revision")
     assert c["value"] == NEW
-    assert f"only the 2 pods of revision {NEW} fail" in c["summary"]
-    assert "the rollout" in c["summary"]
+    assert f"only the 2 pods of revision 7 ({NEW}) fail" in c["summary"]
+    assert f"the 2 pods of revision {OLD} are ready: the rollout" in c["summary"]
+    assert (
+        "roll back: `kubectl rollout undo deployment/cart -n checkout --to-revision=6`"
+        in (c["summary"])
+    )
     assert [g["rule_id"] for g in doc["workload"]["groups"]] == ["oom-cgroup"]
 
 
