@@ -386,7 +386,8 @@ def send_all(url: str, plan: Sequence[Delivery], *, senders: int, retries: int =
 # ------------------------------------------------------------------------------ what Slack shows
 
 ROOT_RX = re.compile(r"([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9.-]*) \((?:init )?container ")
-COUNT_RX = re.compile(r"(\d+) pods? of (\w+)/([a-z0-9.-]+) crash-looping")
+# The root's status line: "Deployment `ledger-api-00`: 20 pods crash-looping · ...".
+COUNT_RX = re.compile(r"(?P<kind>\w+) `(?P<name>[a-z0-9.-]+)`: (?P<count>\d+) pods? crash-looping")
 
 
 @dataclass
@@ -452,7 +453,7 @@ def slack_view(slack: FakeSlackAPI, workloads: Sequence[Workload]) -> SlackView:
         v.rule_ok |= f"`{w.cause.rule}`" in text or f"[{w.cause.rule}]" in text
         v.owner_ok |= f"Deployment/{w.name}" in text
         counted = COUNT_RX.search(m.text or "")
-        v.counted = max(v.counted, int(counted.group(1)) if counted else 1)
+        v.counted = max(v.counted, int(counted.group("count")) if counted else 1)
         replies = threads.get((m.channel, m.ts), [])
         for r in replies:
             if "Look further" in _blob(r):

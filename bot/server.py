@@ -14,7 +14,7 @@ import signal
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -41,6 +41,12 @@ class Component(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+class Checked(Protocol):
+    """A component with readiness conditions of its own (the alert receiver's state)."""
+
+    async def problems(self) -> list[str]: ...
 
 
 @dataclass
@@ -91,7 +97,11 @@ def build_web_app(
         return web.json_response({"status": "ok"})
 
     async def readyz(_: web.Request) -> web.Response:
-        problems = await readiness.check()
+        problems = list(await readiness.check())
+        # Not cached: a replica whose database is gone stops taking traffic at once.
+        for component in components or []:
+            if callable(getattr(component, "problems", None)):
+                problems += await cast(Checked, component).problems()
         status = 200 if not problems else 503
         return web.json_response({"ready": not problems, "problems": problems}, status=status)
 

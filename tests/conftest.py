@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from bot.diagnosis.rules import RuleSet, load_rules
+from tests.state.pgserver import PgServer, running_postgres
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 
@@ -48,3 +50,10 @@ def load_scenarios() -> list[Scenario]:
 @pytest.fixture(scope="session")
 def rules() -> RuleSet:
     return load_rules()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PgServer]:
+    """A real PostgreSQL server on loopback (Debian's binaries), shared by the session."""
+    with running_postgres() as server:
+        yield server

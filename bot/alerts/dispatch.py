@@ -4,6 +4,12 @@ Items are claimed from the inbox oldest first and handed to the worker chosen by
 their workload hint, so the alerts of one workload are handled one after another by
 one worker (a resolution never overtakes its firing, two pods of a workload never race
 to start the same thread) while different workloads proceed in parallel.
+
+Every claimed item is held under a lease that a heartbeat renews while the item waits
+in memory or is being handled; an item whose handling ends without a recorded state
+(the database failed) is let go, and its lease running out hands it to whichever
+replica claims next. With a shared database a replica claims small batches, so a storm
+spreads over the replicas instead of queueing in the first one's memory.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ class Dispatcher:
         on_depth: Callable[[int], None] | None = None,
         backoff_base: float = 1.0,
         poll: float = 1.0,
+        batch: int = QUEUE_TARGET,
     ) -> None:
         self.inbox = inbox
         self.process = process
@@ -49,12 +56,15 @@ class Dispatcher:
         self._queues: list[asyncio.Queue[Item]] = [asyncio.Queue() for _ in range(workers)]
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._held: set[int] = set()  # claimed items this replica has not let go of
+        self.batch = batch
 
     async def start(self) -> None:
         reclaimed = await self.inbox.reclaim()
         if reclaimed:
             log.info("resuming alert items left unfinished", extra={"items": reclaimed})
         self._tasks.append(asyncio.create_task(self._feed(), name="crashloop-alert-feed"))
+        self._tasks.append(asyncio.create_task(self._heartbeat(), name="crashloop-alert-heartbeat"))
         for i, q in enumerate(self._queues):
             self._tasks.append(asyncio.create_task(self._work(q), name=f"crashloop-alert-{i}"))
 
@@ -78,8 +88,10 @@ class Dispatcher:
             try:
                 await self._report_depth()
                 waiting = sum(q.qsize() for q in self._queues)
-                items = await self.inbox.claim(QUEUE_TARGET - waiting) if waiting < 50 else []
+                low = waiting <= self.batch // 4
+                items = await self.inbox.claim(self.batch - waiting) if low else []
                 for item in items:
+                    self._held.add(item.id)
                     self._queues[zlib.crc32(item.hint.encode()) % len(self._queues)].put_nowait(
                         item
                     )
@@ -106,10 +118,23 @@ class Dispatcher:
                 await self._handle(item)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the inbox itself failed; the item stays claimed until restart
+            except Exception:  # the state itself failed: the lease hands the item on
                 log.exception("alert item could not be recorded", extra={"alert_key": item.key})
+            finally:
+                self._held.discard(item.id)
             if queue.empty():
                 self._wake.set()
+
+    async def _heartbeat(self) -> None:
+        """Renew the leases of the items held here, well before they run out."""
+        while True:
+            await asyncio.sleep(self.inbox.lease / 3)
+            try:
+                await self.inbox.renew(sorted(self._held))
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                log.warning("alert item leases not renewed: %r", e)
 
     async def _handle(self, item: Item) -> None:
         extra = {"alert_key": item.key, "attempt": item.attempts + 1}

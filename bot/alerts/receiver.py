@@ -2,7 +2,8 @@
 
 The handler does no diagnosis and no Slack call: it checks the caller, refuses what is
 not a reasonable notification (401, 415, 413, 400), writes the body and one work item
-per alert to SQLite in one fsynced transaction, and only then answers 200. A failure
+per alert to the durable state (a SQLite file, or PostgreSQL shared by several
+replicas) in one committed transaction, and only then answers 200. A failure
 to store answers 503, so Alertmanager retries rather than believing it delivered. The
 workers (`dispatch`, `worker`) and the refresher do the rest from the inbox.
 """
@@ -10,20 +11,25 @@ workers (`dispatch`, `worker`) and the refresher do the rest from the inbox.
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import uuid
 from typing import Any
 
 from aiohttp import web
 
 from bot.alerts.auth import WebhookAuth
-from bot.alerts.db import Database
 from bot.alerts.dispatch import Dispatcher
 from bot.alerts.inbox import Inbox, NewItem
+from bot.alerts.locks import Locks
+from bot.alerts.pacing import ChannelSlots
 from bot.alerts.payload import Alert, PayloadError, parse_notification
 from bot.alerts.refresh import Refresher
 from bot.alerts.selection import Ignored, select
 from bot.alerts.threads import ThreadStore
-from bot.alerts.worker import Locks, Processor
+from bot.alerts.worker import Processor
 from bot.runtime import Runtime
+from bot.state import StateUnavailable, open_database
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +46,21 @@ class AlertReceiver:
         refresh_interval: float = 2.0,
         backoff_base: float = 1.0,
         sample: int = 3,
+        lease: float | None = None,
     ) -> None:
         self.rt = runtime
         settings = runtime.settings
         self.cfg = settings.file
         self.auth = WebhookAuth.from_settings(settings)
         self.max_body = settings.file.limits.max_body_bytes
-        self.db = Database(settings.state_path)
-        self.inbox = Inbox(self.db, recheck_after=recheck_after)
+        self.db = open_database(settings.state, max_connections=self.cfg.alerts.workers + 4)
+        # Names this process in claims and thread locks: unique even when a replica
+        # restarts with the same host name and pid (a container's pid is often 1).
+        self.owner = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
+        lease = lease if lease is not None else self.cfg.alerts.lease_seconds
+        self.inbox = Inbox(self.db, recheck_after=recheck_after, owner=self.owner, lease=lease)
         self.threads = ThreadStore(self.db)
-        locks = Locks()
+        locks = Locks(self.db, owner=self.owner, lease=lease)
         self.processor = Processor(
             runtime, inbox=self.inbox, threads=self.threads, locks=locks, sample=sample
         )
@@ -59,6 +70,8 @@ class AlertReceiver:
             workers=self.cfg.alerts.workers,
             on_depth=runtime.metrics.queue_depth.set,
             backoff_base=backoff_base,
+            # Shared: small batches, so a storm spreads over the replicas.
+            batch=2 * self.cfg.alerts.workers if self.db.shared else 200,
         )
         self.refresher = Refresher(
             threads=self.threads,
@@ -79,6 +92,8 @@ class AlertReceiver:
 
     async def start(self) -> None:
         await self.db.open()
+        if self.db.shared:
+            self.rt.poster.share_pacing(ChannelSlots(self.db, owner=self.owner))
         pruned = await self.inbox.prune(RETENTION_SECONDS)
         if pruned:
             log.info("pruned old alert items", extra={"items": pruned})
@@ -91,13 +106,22 @@ class AlertReceiver:
         self.refresher.start()
         log.info(
             "alert receiver started",
-            extra={"state": str(self.db.path), "workers": self.cfg.alerts.workers},
+            extra={"state": self.db.where, "workers": self.cfg.alerts.workers},
         )
 
     async def stop(self) -> None:
         await self.dispatcher.stop()
         await self.refresher.stop()
+        self.rt.poster.share_pacing(None)
         await self.db.close()
+
+    async def problems(self) -> list[str]:
+        """What keeps this replica from being ready: the durable state unreachable."""
+        try:
+            await self.db.ping()
+        except StateUnavailable as e:
+            return [f"state: {e}"]
+        return []
 
     async def handle(self, request: web.Request) -> web.Response:
         response = await self._handle(request)

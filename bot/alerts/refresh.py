@@ -16,8 +16,8 @@ import time
 import aiohttp
 
 from bot.alerts import messages
+from bot.alerts.locks import Locks
 from bot.alerts.threads import ThreadStore
-from bot.alerts.worker import Locks
 from bot.slack.poster import BACKGROUND, PostError, SlackPoster
 
 log = logging.getLogger(__name__)

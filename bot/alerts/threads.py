@@ -1,21 +1,24 @@
-"""Where each crash was posted and what was said, kept in SQLite across restarts.
+"""Where each crash was posted and what was said, kept in the durable state.
 
 A thread is one crash: a workload (or one alert when grouping is off) in a channel,
 with its root message and the diagnosis replies beneath it. Its pods are the alerts
 folded into it, each firing or resolved, diagnosed or only counted. A thread is
 `dirty` when its root message or a thread note is due; the refresher then brings Slack
 up to date and clears the flag.
+
+A thread's key is unique in the database: of two replicas that diagnose pods of one
+workload at the same moment, exactly one creates the thread (`create` says which) and
+posts its root; the other joins it.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import dataclass
 
-from bot.alerts.db import Database
 from bot.render.blocks import SlackMessage
+from bot.state.base import Database, Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +120,11 @@ class ThreadStore:
         self.db = db
 
     async def thread(self, key: str) -> Thread | None:
-        def tx(conn: sqlite3.Connection) -> Thread | None:
-            r = conn.execute(f"SELECT {_THREAD_COLS} FROM threads WHERE key = ?", (key,)).fetchone()
+        async def tx(c: Tx) -> Thread | None:
+            r = await c.fetchone(f"SELECT {_THREAD_COLS} FROM threads WHERE key = ?", (key,))
             return _thread(r) if r else None
 
-        return await self.db.run(tx)
+        return await self.db.run(tx, single=True)
 
     async def create(
         self,
@@ -134,18 +137,23 @@ class ThreadStore:
         cause: str,
         summary: str,
         first: Pod,
-    ) -> None:
-        """Record the thread as `posting` (before anything is sent) with its first pod."""
+    ) -> bool:
+        """Record the thread as `posting` (before anything is sent) with its first pod.
+
+        True when this call created it (or took over a `failed` one): the caller posts
+        its root. False when it exists already: the caller joins it.
+        """
         now = time.time()
 
-        def tx(conn: sqlite3.Connection) -> None:
-            conn.execute(
+        async def tx(c: Tx) -> bool:
+            row = await c.fetchone(
                 "INSERT INTO threads (key, channel, state, owner, base, replies, cause, summary,"
                 " created_at) VALUES (?, ?, 'posting', ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET channel = excluded.channel, state = 'posting',"
+                " ON CONFLICT (key) DO UPDATE SET channel = excluded.channel, state = 'posting',"
                 " root_ts = NULL, replies_posted = 0, owner = excluded.owner,"
                 " base = excluded.base, replies = excluded.replies, cause = excluded.cause,"
-                " summary = excluded.summary, shown_status = '', dirty = 0",
+                " summary = excluded.summary, shown_status = '', dirty = 0"
+                " WHERE threads.state = 'failed' RETURNING key",
                 (
                     key,
                     channel,
@@ -157,9 +165,12 @@ class ThreadStore:
                     now,
                 ),
             )
-            _upsert_pod(conn, first)
+            if row is None:
+                return False
+            await _upsert_pod(c, first)
+            return True
 
-        await self.db.run(tx)
+        return await self.db.run(tx)
 
     async def set_root(self, key: str, ts: str, status: str) -> None:
         await self._exec(
@@ -180,44 +191,44 @@ class ThreadStore:
         await self._exec("UPDATE threads SET last_reply_at = ? WHERE key = ?", (time.time(), key))
 
     async def pod(self, fingerprint: str) -> Pod | None:
-        def tx(conn: sqlite3.Connection) -> Pod | None:
-            r = conn.execute(
+        async def tx(c: Tx) -> Pod | None:
+            r = await c.fetchone(
                 f"SELECT {_POD_COLS} FROM pods WHERE fingerprint = ?", (fingerprint,)
-            ).fetchone()
+            )
             return _pod(r) if r else None
 
-        return await self.db.run(tx)
+        return await self.db.run(tx, single=True)
 
     async def pods(self, thread_key: str) -> list[Pod]:
-        def tx(conn: sqlite3.Connection) -> list[Pod]:
-            rows = conn.execute(
+        async def tx(c: Tx) -> list[Pod]:
+            rows = await c.fetchall(
                 f"SELECT {_POD_COLS} FROM pods WHERE thread_key = ? ORDER BY started_at, pod",
                 (thread_key,),
-            ).fetchall()
+            )
             return [_pod(r) for r in rows]
 
-        return await self.db.run(tx)
+        return await self.db.run(tx, single=True)
 
     async def hint_stats(self, hint: str) -> HintStats | None:
         """The thread the diagnosed pods of this workload guess went to, and their causes."""
 
-        def tx(conn: sqlite3.Connection) -> HintStats | None:
-            r = conn.execute(
+        async def tx(c: Tx) -> HintStats | None:
+            r = await c.fetchone(
                 "SELECT thread_key, COUNT(*), COUNT(DISTINCT cause) FROM pods"
                 " WHERE hint = ? AND diagnosed = 1 GROUP BY thread_key"
                 " ORDER BY COUNT(*) DESC LIMIT 1",
                 (hint,),
-            ).fetchone()
+            )
             return HintStats(str(r[0]), int(r[1]), int(r[2])) if r else None
 
-        return await self.db.run(tx)
+        return await self.db.run(tx, single=True)
 
     async def add_pod(self, pod: Pod) -> None:
         """Add (or re-fire) a pod in a thread and mark the thread for a refresh."""
 
-        def tx(conn: sqlite3.Connection) -> None:
-            _upsert_pod(conn, pod)
-            conn.execute("UPDATE threads SET dirty = 1 WHERE key = ?", (pod.thread_key,))
+        async def tx(c: Tx) -> None:
+            await _upsert_pod(c, pod)
+            await c.execute("UPDATE threads SET dirty = 1 WHERE key = ?", (pod.thread_key,))
 
         await self.db.run(tx)
 
@@ -228,13 +239,13 @@ class ThreadStore:
         )
 
     async def resolve_pod(self, fingerprint: str, ended_at: float) -> None:
-        def tx(conn: sqlite3.Connection) -> None:
-            conn.execute(
+        async def tx(c: Tx) -> None:
+            await c.execute(
                 "UPDATE pods SET state = 'resolved', ended_at = ?, resolved_noted = 0"
                 " WHERE fingerprint = ?",
                 (ended_at, fingerprint),
             )
-            conn.execute(
+            await c.execute(
                 "UPDATE threads SET dirty = 1 WHERE key ="
                 " (SELECT thread_key FROM pods WHERE fingerprint = ?)",
                 (fingerprint,),
@@ -245,15 +256,15 @@ class ThreadStore:
     async def due(self, flushed_before: float) -> list[str]:
         """Posted threads with something to refresh, last refreshed before the given time."""
 
-        def tx(conn: sqlite3.Connection) -> list[str]:
-            rows = conn.execute(
+        async def tx(c: Tx) -> list[str]:
+            rows = await c.fetchall(
                 "SELECT key FROM threads WHERE dirty = 1 AND state = 'posted'"
                 " AND flushed_at < ? ORDER BY flushed_at",
                 (flushed_before,),
-            ).fetchall()
+            )
             return [str(r[0]) for r in rows]
 
-        return await self.db.run(tx)
+        return await self.db.run(tx, single=True)
 
     async def shown(self, key: str, status: str) -> None:
         """The root message now shows this status."""
@@ -263,12 +274,16 @@ class ThreadStore:
         """These pods' firing (or resolution) was said in the thread."""
         column = "resolved_noted" if resolved else "noted"
 
-        def tx(conn: sqlite3.Connection) -> None:
-            conn.executemany(
-                f"UPDATE pods SET {column} = 1 WHERE fingerprint = ?", [(f,) for f in fingerprints]
+        if not fingerprints:
+            return
+        marks = ", ".join("?" for _ in fingerprints)
+
+        async def tx(c: Tx) -> None:
+            await c.execute(
+                f"UPDATE pods SET {column} = 1 WHERE fingerprint IN ({marks})", fingerprints
             )
 
-        await self.db.run(tx)
+        await self.db.run(tx, single=True)
 
     async def refreshed(self, key: str) -> None:
         """Everything due was shown; the thread is clean until a pod changes."""
@@ -281,19 +296,21 @@ class ThreadStore:
         await self._exec("UPDATE threads SET flushed_at = ? WHERE key = ?", (time.time(), key))
 
     async def _exec(self, sql: str, params: tuple[object, ...]) -> None:
-        def tx(conn: sqlite3.Connection) -> None:
-            conn.execute(sql, params)
+        async def tx(c: Tx) -> None:
+            await c.execute(sql, params)
 
-        await self.db.run(tx)
+        await self.db.run(tx, single=True)
 
 
-def _upsert_pod(conn: sqlite3.Connection, p: Pod) -> None:
-    conn.execute(
+async def _upsert_pod(c: Tx, p: Pod) -> None:
+    await c.execute(
         f"INSERT INTO pods ({_POD_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT(fingerprint) DO UPDATE SET thread_key = excluded.thread_key,"
-        " state = excluded.state, diagnosed = MAX(diagnosed, excluded.diagnosed),"
-        " cause = CASE WHEN excluded.diagnosed = 1 THEN excluded.cause ELSE cause END,"
-        " summary = CASE WHEN excluded.diagnosed = 1 THEN excluded.summary ELSE summary END,"
+        " ON CONFLICT (fingerprint) DO UPDATE SET thread_key = excluded.thread_key,"
+        " state = excluded.state,"
+        " diagnosed = CASE WHEN excluded.diagnosed = 1 THEN 1 ELSE pods.diagnosed END,"
+        " cause = CASE WHEN excluded.diagnosed = 1 THEN excluded.cause ELSE pods.cause END,"
+        " summary = CASE WHEN excluded.diagnosed = 1 THEN excluded.summary"
+        " ELSE pods.summary END,"
         " started_at = excluded.started_at, ended_at = NULL,"
         " noted = excluded.noted, resolved_noted = 0",
         (

@@ -10,23 +10,26 @@ Crash safety of posting: the thread is recorded as `posting` before the root is 
 and the root's ts is recorded the moment Slack returns it, then each reply's progress
 after each reply. The root carries Slack message metadata naming its thread. If the
 process dies after Slack accepted the root and before its ts was committed (one HTTP
-response plus one SQLite commit), the retried item finds the thread still `posting`
+response plus one database commit), the retried item finds the thread still `posting`
 and first looks for that root in the channel's recent history (conversations.history,
 with the channels:history / groups:history scope); only if it is not there, or the
 scope is missing, is the root posted again. Thread replies and notes keep a
 one-message window: a crash there can repeat one reply, never lose one.
+
+Several replicas: the thread's key is unique in the database, so exactly one replica
+creates a thread and posts its root; `Locks` (a lease in the database) keeps one
+writer per thread, so a thread's messages stay in order whichever replica sends them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from bot.alerts import messages
 from bot.alerts.inbox import Inbox, Item
+from bot.alerts.locks import Locks
 from bot.alerts.routing import Routed, route
 from bot.alerts.selection import PodAlert, select
 from bot.alerts.threads import HintStats, Pod, Thread, ThreadStore
@@ -35,6 +38,7 @@ from bot.errors import ClusterAccessError, ClusterUnreachable, TargetError
 from bot.render.blocks import root_message, thread_messages
 from bot.runtime import Runtime
 from bot.slack.actions import diagnosis_actions
+from bot.slack.memory_chart import post_memory_chart
 from bot.slack.poster import PostError
 from bot.target import Target
 
@@ -54,16 +58,6 @@ class Failed(Exception):
 class Done:
     state: str  # done | ignored | failed
     outcome: str
-
-
-class Locks:
-    """One asyncio lock per thread key: a thread's Slack messages are never interleaved."""
-
-    def __init__(self) -> None:
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-
-    def __call__(self, key: str) -> asyncio.Lock:
-        return self._locks[key]
 
 
 class Processor:
@@ -148,7 +142,7 @@ class Processor:
                 actions = diagnosis_actions(
                     self._target(chosen), silence=self.cfg.alertmanager_url is not None
                 )
-                await self.threads.create(
+                if await self.threads.create(
                     key=key,
                     channel=routed.channel,
                     owner=owner,
@@ -157,13 +151,22 @@ class Processor:
                     cause=pod.cause,
                     summary=pod.summary,
                     first=_replace(pod, noted=True),
-                )
-                self._begun_here.add(key)
-                created = await self.threads.thread(key)
-                assert created is not None
-                await self._post(created)
-                self._count("posted")
-                return Done("done", f"posted {key}")
+                ):
+                    self._begun_here.add(key)
+                    created = await self.threads.thread(key)
+                    assert created is not None
+                    await self._post(created)
+                    # The chart follows the thread; a crash before it only loses the picture.
+                    posted = await self.threads.thread(key)
+                    if posted is not None and posted.root_ts is not None:
+                        await post_memory_chart(
+                            self.rt.poster, posted.channel, d, thread_ts=posted.root_ts
+                        )
+                    self._count("posted")
+                    return Done("done", f"posted {key}")
+                # Another replica created it a moment ago (its lock lease lapsed): join it.
+                thread = await self.threads.thread(key)
+                assert thread is not None
             pods = await self.threads.pods(key)
             new_cause = pod.cause != thread.cause and all(p.cause != pod.cause for p in pods)
             if new_cause and thread.root_ts is not None:

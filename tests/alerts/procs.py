@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import yaml
 
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
@@ -135,10 +136,26 @@ def post_webhook(
 class Alertmanager:
     """prometheus-alertmanager on loopback, its webhook pointed at the bot."""
 
-    def __init__(self, tmp: Path, webhook_url: str, *, token: str = TOKEN) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        webhook_url: str,
+        *,
+        token: str = TOKEN,
+        name: str = "alertmanager",
+        cluster_port: int | None = None,
+        peers: tuple[int, ...] = (),
+    ) -> None:
+        """Standalone, or a peer of an HA cluster (`cluster_port`, `peers` on loopback).
+
+        Peers gossip fast here and do not wait for each other before notifying
+        (`--cluster.peer-timeout=0s`; by default the second peer waits 15 s for the
+        first one's delivery to be gossiped), so every peer delivers every notification
+        at about the same moment: the worst case, which the receiver must deduplicate.
+        """
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.dir = tmp / "alertmanager"
+        self.dir = tmp / name
         self.dir.mkdir(parents=True, exist_ok=True)
         config = {
             "route": {
@@ -163,12 +180,23 @@ class Alertmanager:
         }
         (self.dir / "alertmanager.yml").write_text(yaml.safe_dump(config))
         self.log = (self.dir / "alertmanager.log").open("wb")
+        cluster = ["--cluster.listen-address="]
+        if cluster_port is not None:
+            cluster = [
+                f"--cluster.listen-address=127.0.0.1:{cluster_port}",
+                f"--cluster.advertise-address=127.0.0.1:{cluster_port}",
+                *(f"--cluster.peer=127.0.0.1:{p}" for p in peers),
+                "--cluster.gossip-interval=50ms",
+                "--cluster.pushpull-interval=1s",
+                "--cluster.peer-timeout=0s",
+                "--cluster.settle-timeout=5s",
+            ]
         self.proc = subprocess.Popen(
             [
                 ALERTMANAGER,
                 f"--config.file={self.dir / 'alertmanager.yml'}",
                 f"--storage.path={self.dir / 'data'}",
-                "--cluster.listen-address=",
+                *cluster,
                 f"--web.listen-address=127.0.0.1:{self.port}",
             ],
             stdout=self.log,
@@ -182,6 +210,10 @@ class Alertmanager:
         with contextlib.suppress(OSError):
             return http(f"{self.url}/-/ready", timeout=1)[0] == 200
         return False
+
+    def wait_settled(self) -> None:
+        """An HA peer sends nothing until the cluster's gossip has settled."""
+        wait_until(lambda: "gossip settled" in self.output(), 20, "alertmanager gossip to settle")
 
     def output(self) -> str:
         self.log.flush()
@@ -215,7 +247,7 @@ class BotProcess:
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, *, wait: bool = True) -> None:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [str(BOT), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
@@ -224,7 +256,11 @@ class BotProcess:
             stderr=subprocess.STDOUT,
         )
         log.close()
-        wait_until(self._healthy, 30, "crashloop-bot to serve")
+        if wait:
+            self.wait_healthy()
+
+    def wait_healthy(self) -> None:
+        wait_until(self._healthy, 60, "crashloop-bot to serve")
 
     def _healthy(self) -> bool:
         assert self.proc is not None
@@ -255,6 +291,13 @@ def inbox_states(state: Path) -> dict[str, int]:
         return {str(s): int(n) for s, n in rows}
     finally:
         conn.close()
+
+
+def pg_states(dsn: str) -> dict[str, int]:
+    """Items per state, read from the replicas' shared PostgreSQL database."""
+    with psycopg.connect(dsn, connect_timeout=5) as conn:
+        rows = conn.execute("SELECT state, COUNT(*) FROM items GROUP BY state").fetchall()
+        return {str(s): int(n) for s, n in rows}
 
 
 def inbox_keys(state: Path) -> list[tuple[str, str, str]]:

@@ -90,7 +90,10 @@ def test_alertmanager_alert_becomes_one_thread_then_resolves(
     )
     assert len(slack.top_level(CHANNEL)) == 1
     wait_until(
-        lambda: "2 pods of Deployment/ledger-api" in (slack.message(CHANNEL, first.ts).text or ""),  # type: ignore[union-attr]
+        lambda: (
+            "Deployment `ledger-api`: 2 pods crash-looping"
+            in (slack.message(CHANNEL, first.ts).text or "")
+        ),  # type: ignore[union-attr]
         10,
         "the root counts two pods",
     )

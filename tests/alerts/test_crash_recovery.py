@@ -69,7 +69,7 @@ def test_sigkill_mid_storm_loses_nothing_and_posts_no_duplicate_root(
         assert len({k for k, _, _ in keys}) == 500
         for r in roots:
             wait_until(
-                lambda r=r: "50 pods of Deployment/" in (slack.message(CHANNEL, r.ts).text or ""),  # type: ignore[union-attr]
+                lambda r=r: ": 50 pods crash-looping" in (slack.message(CHANNEL, r.ts).text or ""),  # type: ignore[union-attr]
                 15,
                 "every root counts its 50 pods",
             )

@@ -190,7 +190,7 @@ async def test_storm_folds_into_one_root_per_workload(
     assert len(pod_reads) <= 10 * 3, "a bounded sample of pods is diagnosed"
     for r in roots:
         await eventually(
-            lambda r=r: "50 pods of Deployment/" in (slack.message(CHANNEL, r.ts).text or ""),  # type: ignore[union-attr]
+            lambda r=r: ": 50 pods crash-looping" in (slack.message(CHANNEL, r.ts).text or ""),  # type: ignore[union-attr]
             what="root counts",
         )
     assert len(slack.messages(CHANNEL)) < 150
