@@ -105,9 +105,7 @@ def _stuck(status: Any) -> bool:
 def _last_stop(status: Any) -> tuple[str | None, int | None]:
     """The reason and exit code a container last stopped with, or why it waits."""
     state = as_map(status.get("state"))
-    t = as_map(as_map(status.get("lastState")).get("terminated")) or as_map(
-        state.get("terminated")
-    )
+    t = as_map(as_map(status.get("lastState")).get("terminated")) or as_map(state.get("terminated"))
     code = t.get("exitCode")
     code = code if isinstance(code, int) and not isinstance(code, bool) else None
     reason = t.get("reason") or as_map(state.get("waiting")).get("reason")
