@@ -79,6 +79,7 @@ from bot.diagnosis.logtext import (
     clean_all,
     collapse,
     is_banner,
+    is_going,
     level_of,
     names_failure,
     says_failure,
@@ -628,6 +629,16 @@ class _Scan:
                 g = self._specific(c.index)
                 if g > grade:
                     chosen, grade = c, g
+            # "Fatal error loading the DB: Invalid argument. Exiting." sums up the failure
+            # named right above it ("Can't handle RDB format version 10") on its way out
+            before = [c for c in same if c.index < chosen.index]
+            if (
+                before
+                and chosen.index - before[-1].index <= 2
+                and is_going(self.text[chosen.index][:SCAN].lower())
+                and self._specific(before[-1].index) >= max(grade, 1)
+            ):
+                chosen = before[-1]
         # a line that repeats the end of the line above it: the fuller one is quoted
         prev = chosen.index - 1
         if (
@@ -673,28 +684,32 @@ class _Scan:
         return None
 
 
-_OTHER_MARKERS = (".rb:", "** (", "Stack trace:", ".php line ", "terminate called")
-_FRAME_HINT = re.compile(r"\n[ \t]{1,16}(?:at |\.\.\. \d)")
+_HEADS = 20  # characters of each trimmed line in which the markers of structures are sought
 
 
 def _scan(lines: Sequence[str]) -> _Scan:
     s = _Scan(lines)
-    raw_blob = "\n".join(s.raw)
-    # each structure pass runs only when its marker is somewhere in the log
-    if _PY_TRACEBACK in raw_blob or '  File "' in raw_blob:
+    # Each structure pass runs only when its marker is in the log. Most markers start a
+    # line, so they are sought in the lines' first characters: a fifth of the text.
+    heads = "\n" + "\n".join(t[:_HEADS] for t in s.text)
+    blob = "\n".join(s.text)
+    if _PY_TRACEBACK in blob or '\nFile "' in heads:
         s.python_tracebacks()
-    if "panic: " in raw_blob or "fatal error: " in raw_blob or "panicked at " in raw_blob:
+    if "\npanic: " in heads or "\nfatal error: " in heads or "\nthread '" in heads:
         s.go_panics()
-    if _FRAME_HINT.search(raw_blob):
+    if "\nat " in heads or "\n... " in heads:
         s.stack_blocks()
-    if "{\n" in raw_blob or raw_blob.endswith("{"):
+    if '\n"' in heads:  # the key lines of a pretty-printed JSON object
         s.pretty_json()
-    if any(marker in raw_blob for marker in _OTHER_MARKERS):
+    if ".rb:" in blob or any(m in heads for m in _OTHER_MARKERS):
         s.other_stacks()
     # a line of its own never outranks a stack the program died of
     if not any(c.rank == _STACK for c in s.cands):
         s.lines()
     return s
+
+
+_OTHER_MARKERS = ("\n** (", "Stack trace:", "\nIn ", "\nterminate called")
 
 
 def find_decisive(

@@ -201,6 +201,10 @@ JSON_LEVEL = re.compile(
 _KLOG = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d\d\.\d{1,9}\s{1,12}\d{1,10} [^\]\s]{1,200}\] ")
 _RUBY_LOGGER = re.compile(r"^([DIWEFA]), \[\d{4}-\d\d-\d\d")
 _SYSLOG_PRI = re.compile(r"^<([0-7])>")
+# a timestamp, then a one-letter level: MongoDB before 4.4 ("... I STORAGE  [ctx] msg")
+_STAMP_LETTER = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+\-]\d\d:?\d\d)? ([DIWEF]) "
+)
 
 
 def word_level(word: str) -> int:
@@ -253,6 +257,10 @@ def level_of(text: str) -> int:
         m = _SYSLOG_PRI.match(head)
         if m:
             return ERROR if int(m.group(1)) <= 3 else WARN if m.group(1) == "4" else LOW
+    elif c0.isdigit():
+        m = _STAMP_LETTER.match(head)
+        if m:
+            return word_level(m.group(1))
     # the first level word wins: "INFO ... ERROR ..." is an info line
     up = _first_upper(head)
     end = up.start() if up else len(head)
@@ -299,6 +307,7 @@ SPECIFIC = re.compile(trie(_SPECIFIC_WORDS))
 OS_ERROR = re.compile(
     trie(
         "no such file|permission denied|connection refused|read-only file system|"
+        "input/output error|"
         "no space left|address already in use|operation not permitted|is a directory|"
         "not a directory|too many open files|connection reset|connection timed out|"
         "network is unreachable|no route to host|name or service not known|no such host|"
@@ -432,6 +441,19 @@ def signal_report(t: str) -> bool:
     """Whether a line is a shell's report that its child died of a signal:
     `Segmentation fault (core dumped)`, `run.sh: line 3:    17 Aborted  (core dumped) app`."""
     return _SIGNAL_ALONE.match(t) is not None or _SIGNAL_IN_SCRIPT.search(t, 0, SCAN) is not None
+
+
+_LEAVING = re.compile(
+    trie(
+        "exiting|exited|aborting|shutting down|shut down|terminating|stopping|quitting|"
+        "goodbye|exit code|exit status"
+    )
+)
+
+
+def is_going(low: str) -> bool:
+    """Whether a lower-cased line says the program goes away ("... Exiting.")."""
+    return _LEAVING.search(low) is not None
 
 
 def boilerplate(t: str, low: str) -> bool:

@@ -37,19 +37,23 @@ class Matcher(Protocol):
 @dataclass(frozen=True, slots=True)
 class AllOf:
     parts: tuple[Matcher, ...]
+    # The order to test the parts in: cheap field tests before log regexes, `optional`
+    # last (it never fails), so a rule that does not apply is dropped at its cheapest
+    # test. Evidence keeps the order the rule was written in.
+    order: tuple[int, ...] = ()
 
     def match(self, ctx: Context) -> Evidence | None:
-        evidence: list[str] = []
+        found: list[Evidence] = [()] * len(self.parts)
         saved = dict(ctx.groups)
-        for part in self.parts:
-            got = part.match(ctx)
+        for i in self.order or range(len(self.parts)):
+            got = self.parts[i].match(ctx)
             if got is None:
                 # Groups captured by the parts that did match must not fill placeholders.
                 ctx.groups.clear()
                 ctx.groups.update(saved)
                 return None
-            evidence.extend(got)
-        return tuple(evidence)
+            found[i] = got
+        return tuple(e for got in found for e in got)
 
     def variables(self) -> frozenset[str]:
         return frozenset().union(*(p.variables() for p in self.parts))
@@ -190,8 +194,13 @@ class LogTest:
         text = ctx.log_text
         if not text:
             return None
-        if self.literals is not None and not any(x in ctx.log_lower for x in self.literals):
-            return None
+        if self.literals is not None:
+            lower = ctx.log_lower
+            for literal in self.literals:
+                if literal in lower:
+                    break
+            else:
+                return None
         last = deque(self.pattern.finditer(text), maxlen=1)
         if not last:
             return None
@@ -325,7 +334,9 @@ def _goes(d: TemplateDiff, direction: str) -> bool:
 def compile_condition(cond: Condition) -> Matcher:
     """Turn a validated condition into a matcher tree (regexes compiled here, once)."""
     if cond.all_ is not None:
-        return AllOf(tuple(compile_condition(c) for c in cond.all_))
+        parts = tuple(compile_condition(c) for c in cond.all_)
+        order = tuple(sorted(range(len(parts)), key=lambda i: cost(parts[i])))
+        return AllOf(parts, order)
     if cond.any_ is not None:
         return AnyOf(tuple(compile_condition(c) for c in cond.any_))
     if cond.not_ is not None:
@@ -359,6 +370,23 @@ def compile_condition(cond: Condition) -> Matcher:
         f = cond.change.field
         return ChangeTest(tuple([f] if isinstance(f, str) else f), cond.change.direction)
     raise AssertionError("validated conditions have exactly one kind")
+
+
+def cost(m: Matcher) -> int:
+    """How dear a matcher is to test, roughly: fields, probes and mounts are lookups,
+    events and the decisive line a short scan, a log regex a scan of up to 64 KiB;
+    `optional` always holds, so it goes last."""
+    if isinstance(m, Optional):
+        return 1000
+    if isinstance(m, Not):
+        return cost(m.part)
+    if isinstance(m, AllOf | AnyOf):
+        return sum(cost(p) for p in m.parts)
+    if isinstance(m, LogTest):
+        return 20
+    if isinstance(m, EventTest | DecisiveTest):
+        return 3
+    return 1
 
 
 def _operator(cond: Condition) -> Callable[[Any], bool]:

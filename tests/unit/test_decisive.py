@@ -142,6 +142,20 @@ CASES: list[tuple[str, str, str, str]] = [
         "error",
     ),
     (
+        "mongodb-legacy-letter-levels-and-an-os-error",
+        "2026-11-20T10:00:00.000+0000 I NETWORK  [conn10] end connection 127.0.0.1:5449\n"
+        "2026-11-20T10:00:01.000+0000 E STORAGE  [WTCheckpointThread] WiredTiger error (5) "
+        "/data/db/c-16.wt: handle-sync: fdatasync: Input/output error\n"
+        "2026-11-20T10:00:01.000+0000 E STORAGE  [WTCheckpointThread] WiredTiger error (-31804) "
+        "the process must exit and restart: WT_PANIC: WiredTiger library panic\n"
+        "2026-11-20T10:00:01.000+0000 F -        [WTCheckpointThread] Fatal Assertion 28558\n"
+        "\n"
+        "***aborting after fassert() failure\n",
+        "2026-11-20T10:00:01.000+0000 E STORAGE  [WTCheckpointThread] WiredTiger error (5) "
+        "/data/db/c-16.wt: handle-sync: fdatasync: Input/output error",
+        "error",
+    ),
+    (
         "ruby-logger-fatal",
         "I, [2026-11-20T10:00:00.000000 #1]  INFO -- : Booting Puma\n"
         "F, [2026-11-20T10:00:01.000000 #1] FATAL -- : Missing `secret_key_base` for "
@@ -432,6 +446,14 @@ CASES: list[tuple[str, str, str, str]] = [
         "42:C 20 Nov 2026 10:00:00.001 # Failed opening the RDB file dump.rdb: Permission denied\n"
         "1:M 20 Nov 2026 10:00:00.100 # Background saving error\n",
         "42:C 20 Nov 2026 10:00:00.001 # Failed opening the RDB file dump.rdb: Permission denied",
+        "error",
+    ),
+    (
+        "a-summary-on-the-way-out-gives-way-to-the-failure-above",
+        "1:M 20 Nov 2026 10:00:00.000 * Server initialized\n"
+        "1:M 20 Nov 2026 10:00:00.001 # Can't handle RDB format version 11\n"
+        "1:M 20 Nov 2026 10:00:00.001 # Fatal error loading the DB: Invalid argument. Exiting.\n",
+        "1:M 20 Nov 2026 10:00:00.001 # Can't handle RDB format version 11",
         "error",
     ),
     (
