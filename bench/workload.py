@@ -137,7 +137,10 @@ Target: requests bounded by the sample, not by the pod count, and two round trip
 after the pod list (the pod reads, then everything each pod's diagnosis needs at
 once). With 40 nodes the signatures outnumber the sample limit: the 12 most common
 are read and the other pods are grouped with a read pod of the same reason and exit
-code.
+code. Twelve pods' second round trips are about 90 requests, more than the 64 a
+cluster may have in flight (`LiveOptions.concurrency`), so some of them wait for a
+slot (in some runs a third round trip for those pods): the price of never flooding
+the API server.
 """
     update_doc("workload", doc)
     return 0
