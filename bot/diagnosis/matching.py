@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from bot.diagnosis.context import FIELDS, Context
 from bot.diagnosis.literals import Literals, required_literals
+from bot.diagnosis.logtext import clean
 from bot.diagnosis.schema import Condition
 from bot.facts import Event, TemplateDiff
 
@@ -206,7 +207,7 @@ class LogTest:
             return None
         m = last[0]
         ctx.groups.update({k: v for k, v in m.groupdict().items() if v is not None})
-        line = _plain(_quoted_line(ctx, text, m))
+        line = clean(_quoted_line(ctx, text, m)).strip()
         return (_clip(f"log: {_around(line, m.group(0))}"),)
 
     def variables(self) -> frozenset[str]:
@@ -415,14 +416,6 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def _plain(line: str) -> str:
-    """A log line as quoted: without colour codes or a carriage return."""
-    return _ANSI.sub("", line).strip()
 
 
 def _around(line: str, matched: str) -> str:

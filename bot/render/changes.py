@@ -7,11 +7,11 @@ once. Pure: a `Change` in, strings and plain dicts out.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from bot.cluster.revisions import headline
 from bot.facts import Change, TemplateDiff
+from bot.render.common import iso
 
 TITLE = "What changed"
 ROLLBACK_INTRO = "To roll back (the bot never runs it):"
@@ -46,8 +46,8 @@ def to_dict(change: Change | None) -> dict[str, Any] | None:
         "workload": {"kind": change.workload.kind, "name": change.workload.name},
         "revision": change.revision,
         "previous_revision": change.previous_revision,
-        "rolled_out_at": _iso(change.rolled_out_at),
-        "crashes_began_at": _iso(change.crashes_began_at),
+        "rolled_out_at": iso(change.rolled_out_at),
+        "crashes_began_at": iso(change.crashes_began_at),
         "began_with_rollout": change.began_with_rollout,
         "previous_healthy": healthy,
         "diffs": [_diff(d) for d in change.diffs],
@@ -67,7 +67,3 @@ def _diff(d: TemplateDiff) -> dict[str, Any]:
             "changed": list(d.changed),
         }
     return {"container": d.container, "field": d.field, "from": d.before, "to": d.after}
-
-
-def _iso(v: datetime | None) -> str | None:
-    return v.isoformat().replace("+00:00", "Z") if v else None

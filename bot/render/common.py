@@ -6,11 +6,18 @@ headline or the list of `kubectl` commands to run next exists once.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.diagnosis.engine import Diagnosis
 from bot.facts import Event
 
 LOG_TAIL_LINES = 20
 EVENT_LINES = 8
+
+
+def iso(v: datetime | None) -> str | None:
+    """A time as the Kubernetes API writes it (`2026-11-20T09:28:01Z`), or None."""
+    return v.isoformat().replace("+00:00", "Z") if v else None
 
 
 def headline(d: Diagnosis) -> str:

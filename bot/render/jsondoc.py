@@ -7,7 +7,6 @@ Everything quoted here (log lines, messages) was redacted when the facts were co
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from bot.diagnosis.decisive import DecisiveLine
@@ -15,6 +14,7 @@ from bot.diagnosis.engine import Diagnosis
 from bot.diagnosis.exitcodes import describe, signal_name
 from bot.facts import Container, Event, Terminated
 from bot.render.changes import to_dict as change_json
+from bot.render.common import iso
 from bot.render.memory import memory_json
 
 JSON_LOG_TAIL = 50  # lines of the previous log per container
@@ -77,7 +77,7 @@ def _container(c: Container, decisive: tuple[DecisiveLine, ...]) -> dict[str, An
 
 def _event(where: str, e: Event) -> dict[str, Any]:
     return {
-        "time": _iso(e.last_seen or e.first_seen),
+        "time": iso(e.last_seen or e.first_seen),
         "object": where,
         "type": e.type,
         "reason": e.reason,
@@ -94,11 +94,7 @@ def _terminated(t: Terminated) -> dict[str, Any]:
         "reason": t.reason,
         "exit_code": t.exit_code,
         "signal": sig,
-        "started_at": _iso(t.started_at),
-        "finished_at": _iso(t.finished_at),
+        "started_at": iso(t.started_at),
+        "finished_at": iso(t.finished_at),
         "message": t.message,
     }
-
-
-def _iso(v: datetime | None) -> str | None:
-    return v.isoformat().replace("+00:00", "Z") if v else None

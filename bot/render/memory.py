@@ -7,10 +7,10 @@ matplotlib, imported only when a chart is drawn).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from bot.diagnosis.memory import MIB, MemoryReading, quantity
+from bot.render.common import iso
 
 BARS = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 40
@@ -25,13 +25,13 @@ def memory_json(r: MemoryReading | None) -> dict[str, Any] | None:
     return {
         "source": s.source,
         "container": s.container,
-        "window": {"start": _iso(s.start), "end": _iso(s.end)},
+        "window": {"start": iso(s.start), "end": iso(s.end)},
         "limit_bytes": s.limit_bytes,
         "peak_bytes": r.peak_bytes,
         "trend": r.trend,
         "growth_bytes_per_hour": r.growth_bytes_per_hour,
         "summary": r.summary,
-        "points": [[_iso(t), int(v)] for t, v in s.working_set],
+        "points": [[iso(t), int(v)] for t, v in s.working_set],
     }
 
 
@@ -74,7 +74,3 @@ def slack_text(r: MemoryReading) -> str:
 def alt_text(r: MemoryReading) -> str:
     """The chart's alt text: what a reader who cannot see it must know (the verdict)."""
     return f"Memory of container {r.container} before the kill: {r.trend}. {r.summary}."[:1000]
-
-
-def _iso(t: datetime) -> str:
-    return t.isoformat().replace("+00:00", "Z")
