@@ -81,7 +81,7 @@ def diagnose(facts: PodFacts, rules: RuleSet, *, container: str | None = None) -
     others = [] if container else [c for c in facts.crashing_containers() if c.name != chosen.name]
     findings: list[Finding] = []
     for c in [chosen, *others]:
-        findings.extend(evaluate(facts, c, rules))
+        findings.extend(evaluate(facts, c, rules, decisive=decisive.get(c.name, ())))
     memory = None
     if facts.memory is not None:  # read with the chosen container's findings (oom-system)
         ids = [f.rule_id for f in findings if f.container == chosen.name]
