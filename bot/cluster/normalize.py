@@ -8,6 +8,7 @@ treated as absent rather than trusted, since snapshot files are user input.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -99,7 +100,7 @@ def build_pod_facts(
         message=_str(status.get("message")),
         conditions=build_conditions(status),
         node_name=_str(spec.get("nodeName")),
-        start_time=_time(status.get("startTime")),
+        start_time=parse_time(status.get("startTime")),
         labels=tuple(sorted((str(k), str(v)) for k, v in as_map(meta.get("labels")).items())),
         owner_chain=owner_chain(pod, owners),
         containers=tuple(containers),
@@ -143,8 +144,8 @@ def build_event(e: Obj) -> Event:
         message=_str(e.get("message") or e.get("note")) or "",
         type=_str(e.get("type")) or "Normal",
         count=count if isinstance(count, int) else 1,
-        first_seen=_time(e.get("firstTimestamp") or e.get("eventTime")),
-        last_seen=_time(
+        first_seen=parse_time(e.get("firstTimestamp") or e.get("eventTime")),
+        last_seen=parse_time(
             e.get("lastTimestamp") or series.get("lastObservedTime") or e.get("eventTime")
         ),
         source=_str(as_map(e.get("source")).get("component") or e.get("reportingComponent")),
@@ -193,23 +194,33 @@ def build_conditions(status: Obj) -> tuple[StatusCondition, ...]:
     )
 
 
-def parse_quantity(q: Any) -> int | None:
-    """Bytes in a Kubernetes quantity ("512Mi", "1G", "1e9"); None if unparsable."""
+def quantity_value(q: Any) -> float | None:
+    """The value of a Kubernetes quantity: bytes for "512Mi" or "1G", cores for "250m",
+    plain or exponent notation ("1e9"); None if unparsable or not finite."""
     if isinstance(q, bool) or not isinstance(q, int | float | str):
         return None
     try:
         if not isinstance(q, str):
-            return int(q)
-        try:
-            return int(float(q))  # plain or exponent notation
-        except ValueError:
-            pass
-        m = _QUANTITY.match(q.strip())
-        if not m or m.group(2) not in _SUFFIX:
-            return None
-        return int(float(m.group(1)) * _SUFFIX[m.group(2)])
-    except (ValueError, OverflowError):  # "1.2.3Mi", "inf", "nan", "1e999"
+            value = float(q)
+        else:
+            try:
+                value = float(q)  # plain or exponent notation
+            except ValueError:
+                m = _QUANTITY.match(q.strip())
+                if not m or m.group(2) not in _SUFFIX:
+                    return None
+                value = float(m.group(1)) * _SUFFIX[m.group(2)]
+    except (ValueError, OverflowError):  # "1.2.3Mi", "1e999" as an int
         return None
+    return value if math.isfinite(value) else None  # "inf", "nan", "1e999"
+
+
+def parse_quantity(q: Any) -> int | None:
+    """Bytes in a Kubernetes quantity ("512Mi", "1G", "1e9"); None if unparsable."""
+    if isinstance(q, int) and not isinstance(q, bool):
+        return q
+    value = quantity_value(q)
+    return int(value) if value is not None else None
 
 
 def _container(
@@ -267,8 +278,8 @@ def _terminated(t: Any) -> Terminated | None:
         reason=_str(t.get("reason")),
         signal=sig if isinstance(sig, int) and sig > 0 else None,
         message=_str(t.get("message")),
-        started_at=_time(t.get("startedAt")),
-        finished_at=_time(t.get("finishedAt")),
+        started_at=parse_time(t.get("startedAt")),
+        finished_at=parse_time(t.get("finishedAt")),
     )
 
 
@@ -305,7 +316,8 @@ def _mount(m: Obj, volumes: Mapping[str | None, Obj]) -> Mount:
     )
 
 
-def _time(v: Any) -> datetime | None:
+def parse_time(v: Any) -> datetime | None:
+    """An API timestamp, always with a zone; None if absent or unparsable."""
     if isinstance(v, datetime):
         return v if v.tzinfo is not None else v.replace(tzinfo=UTC)
     if not isinstance(v, str) or not v:

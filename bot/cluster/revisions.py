@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.cluster.normalize import as_map, as_maps, controller_ref
+from bot.cluster.normalize import as_map, as_maps, controller_ref, parse_time
 from bot.cluster.templatediff import diff_templates, headline_diff
 from bot.facts import Change, OwnerRef, PodFacts, TemplateDiff
 
@@ -560,13 +560,7 @@ def _name(obj: Obj) -> str:
 
 
 def _created(obj: Obj) -> datetime | None:
-    v = as_map(obj.get("metadata")).get("creationTimestamp")
-    if not isinstance(v, str):
-        return None
-    try:
-        return datetime.fromisoformat(v.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return parse_time(as_map(obj.get("metadata")).get("creationTimestamp"))
 
 
 def _int(v: Any, default: int = 0) -> int:

@@ -13,33 +13,15 @@ rollout (`pod-template-hash`, `kubectl rollout restart`) without changing the pr
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.cluster.normalize import VOLUME_KINDS, as_map, as_maps
+from bot.cluster.normalize import VOLUME_KINDS, as_map, as_maps, quantity_value
 from bot.facts import TemplateDiff
 
 Obj = Mapping[str, Any]
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
-_QUANTITY = re.compile(r"^([0-9.]+(?:[eE][-+]?[0-9]+)?)([a-zA-Z]*)$")
-_SUFFIX = {
-    "": 1.0,
-    "m": 1e-3,
-    "k": 1e3,
-    "M": 1e6,
-    "G": 1e9,
-    "T": 1e12,
-    "P": 1e15,
-    "E": 1e18,
-    "Ki": 2.0**10,
-    "Mi": 2.0**20,
-    "Gi": 2.0**30,
-    "Ti": 2.0**40,
-    "Pi": 2.0**50,
-    "Ei": 2.0**60,
-}
 
 
 def diff_templates(before: Obj, after: Obj) -> tuple[TemplateDiff, ...]:
@@ -124,7 +106,9 @@ def _container_diffs(name: str, b: Obj, a: Obj) -> list[TemplateDiff]:
         a_res = as_map(as_map(a.get("resources")).get(kind))
         for res in sorted(set(b_res) | set(a_res)):
             before, after = _s(b_res.get(res)), _s(a_res.get(res))
-            if _quantity(before) != _quantity(after) or (before is None) != (after is None):
+            if quantity_value(before) != quantity_value(after) or (before is None) != (
+                after is None
+            ):
                 scalar(
                     f"resources.{kind}.{res}",
                     before,
@@ -329,23 +313,11 @@ def _compact(v: Any) -> str | None:
     return json.dumps(v, sort_keys=True, separators=(",", ":"))
 
 
-def _quantity(q: str | None) -> float | None:
-    if q is None:
-        return None
-    m = _QUANTITY.match(q.strip())
-    if not m or m.group(2) not in _SUFFIX:
-        return None
-    try:
-        return float(m.group(1)) * _SUFFIX[m.group(2)]
-    except ValueError:
-        return None
-
-
 def _quantity_direction(before: str | None, after: str | None, *, unlimited: bool) -> str:
     """up or down; no limit is unlimited (setting one lowers it), no request is zero."""
     none = float("inf") if unlimited else 0.0
-    b = none if before is None else _quantity(before)
-    a = none if after is None else _quantity(after)
+    b = none if before is None else quantity_value(before)
+    a = none if after is None else quantity_value(after)
     if a is None or b is None or a == b:
         return "changed"
     return "down" if a < b else "up"
