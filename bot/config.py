@@ -138,6 +138,13 @@ class LimitsConfig(_Strict):
     log_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     posts_per_second_per_channel: float = Field(default=1.0, gt=0, le=10)
+    shutdown_grace_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        le=300,
+        description="on SIGTERM, how long Slack requests in flight get to post their answer; "
+        "keep it below the pod's terminationGracePeriodSeconds",
+    )
 
 
 class FileConfig(_Strict):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -10,6 +10,7 @@ from bot.cluster.pool import ClusterPool
 from bot.config import Settings
 from bot.diagnoser import Diagnoser
 from bot.diagnosis.rules import RuleSet, load_rules
+from bot.inflight import InFlight
 from bot.metrics import Metrics
 from bot.redact import Redactor
 from bot.slack.poster import SlackPoster, make_client
@@ -24,8 +25,11 @@ class Runtime:
     client: AsyncWebClient
     poster: SlackPoster
     metrics: Metrics
+    inflight: InFlight = field(default_factory=InFlight)
 
     async def close(self) -> None:
+        # Answers still being written need the clusters, so they finish first.
+        await self.inflight.drain(self.settings.file.limits.shutdown_grace_seconds)
         await self.pool.close()
 
 

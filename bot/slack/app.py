@@ -95,13 +95,13 @@ def cached_authorize(client: AsyncWebClient) -> Callable[..., Awaitable[Authoriz
 class Handlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
-        self.tasks: set[asyncio.Task[None]] = set()
 
     # -- /crashloop -------------------------------------------------------------------
 
     async def command(
         self, ack: Callable[..., Awaitable[None]], command: dict[str, Any], respond: Respond
     ) -> None:
+        self.rt.inflight.add_current()
         request = parse_command(str(command.get("text") or ""))
         channel = str(command.get("channel_id") or "")
         user = str(command.get("user_id") or "")
@@ -216,6 +216,7 @@ class Handlers:
     async def rerun(
         self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Respond
     ) -> None:
+        self.rt.inflight.add_current()
         await ack()
         target, channel = await self._clicked(body, respond)
         if target is None:
@@ -225,6 +226,7 @@ class Handlers:
     async def more_logs(
         self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Respond
     ) -> None:
+        self.rt.inflight.add_current()
         await ack()
         target, channel = await self._clicked(body, respond)
         if target is None:
@@ -260,6 +262,7 @@ class Handlers:
     async def silence(
         self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Respond
     ) -> None:
+        self.rt.inflight.add_current()
         await ack()
         from bot.alerts.silences import create_silence
 

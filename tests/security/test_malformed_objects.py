@@ -164,7 +164,8 @@ def test_mutated_scenario_pods_are_still_diagnosed(
 ) -> None:
     spec = pod.get("spec")
     containers = spec.get("containers") if isinstance(spec, dict) else None
-    names = [c.get("name") for c in containers or [] if isinstance(c, dict)]
+    containers = containers if isinstance(containers, list) else []  # mutated to anything
+    names = [c.get("name") for c in containers if isinstance(c, dict)]
     logs = {str(n): data.draw(st.lists(st.text(max_size=50), max_size=3)) for n in names}
     _full_pipeline(pod, logs=logs)
 

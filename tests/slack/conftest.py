@@ -130,34 +130,90 @@ async def bot(
         yield Bot(str(server.make_url("")).rstrip("/"), slack, kube, runtime, http)
 
 
+@dataclass
+class Served:
+    """`run_server` as `crashloop-bot serve` runs it, against the fakes."""
+
+    slack: FakeSlackAPI
+    kube: FakeKubeAPI
+    url: str
+    stop: asyncio.Event
+    task: asyncio.Task[None]
+
+    async def shut_down(self) -> None:
+        """What SIGTERM does: set the stop event and wait for the server to return."""
+        self.stop.set()
+        await asyncio.wait_for(self.task, timeout=30)
+
+
 @contextlib.asynccontextmanager
-async def socket_mode_bot(
-    tmp_path: Path, scenario: str, **settings: Any
-) -> AsyncIterator[tuple[FakeSlackAPI, FakeKubeAPI]]:
-    """`run_server` in Socket Mode against the fakes, connected; stopped on exit."""
+async def served_bot(
+    tmp_path: Path,
+    scenario: str,
+    *,
+    socket_mode: bool,
+    file_config: dict[str, Any] | None = None,
+    **settings: Any,
+) -> AsyncIterator[Served]:
+    """`run_server` in HTTP or Socket Mode against the fakes, ready; stopped on exit."""
     async with contextlib.AsyncExitStack() as stack:
         slack = await stack.enter_async_context(FakeSlackAPI())
         kube = FakeKubeAPI(SCENARIOS / scenario)
         write_kubeconfig(tmp_path / "kubeconfig", await kube.start())
         stack.push_async_callback(kube.stop)
+        slack_auth: dict[str, Any] = (
+            {"slack_app_token": DEFAULT_APP_TOKEN}
+            if socket_mode
+            else {"slack_signing_secret": DEFAULT_SIGNING_SECRET}
+        )
         config = Settings(
             slack_bot_token=DEFAULT_BOT_TOKEN,
-            slack_app_token=DEFAULT_APP_TOKEN,
             slack_api_url=slack.api_url,
             state_path=tmp_path / "state.sqlite3",
             file=FileConfig.model_validate(
-                {"clusters": [{"name": "test", "kubeconfig": str(tmp_path / "kubeconfig")}]}
+                {
+                    "clusters": [{"name": "test", "kubeconfig": str(tmp_path / "kubeconfig")}],
+                    **(file_config or {}),
+                }
             ),
+            **slack_auth,
             **settings,
         )
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = int(s.getsockname()[1])
         stop = asyncio.Event()
-        server = asyncio.create_task(run_server(config, host="127.0.0.1", port=port, stop=stop))
+        task = asyncio.create_task(run_server(config, host="127.0.0.1", port=port, stop=stop))
+        served = Served(slack, kube, f"http://127.0.0.1:{port}", stop, task)
         try:
-            await slack.wait_for_socket(timeout=10)
-            yield slack, kube
+            if socket_mode:
+                await slack.wait_for_socket(timeout=10)
+            else:
+                await _wait_for_healthz(served.url)
+            yield served
         finally:
-            stop.set()
-            await asyncio.wait_for(server, timeout=10)
+            if not task.done():
+                await served.shut_down()
+
+
+async def _wait_for_healthz(url: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                async with http.get(f"{url}/healthz") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def socket_mode_bot(
+    tmp_path: Path, scenario: str, **settings: Any
+) -> AsyncIterator[tuple[FakeSlackAPI, FakeKubeAPI]]:
+    """`run_server` in Socket Mode against the fakes, connected; stopped on exit."""
+    async with served_bot(tmp_path, scenario, socket_mode=True, **settings) as served:
+        yield served.slack, served.kube

@@ -8,6 +8,7 @@ import pytest
 
 from bot.slack import actions
 from bot.target import Target
+from tests.fakes.slackapi import wait_for
 from tests.slack.conftest import OOM_POD, Bot
 
 
@@ -37,6 +38,7 @@ async def test_a_forged_button_for_a_denied_namespace_reads_nothing(bot: Bot) ->
     value = actions.encode_target(Target("orders", "order-service-2gb7cs5m5-mbbps"))
     status, _, _ = await bot.click(actions.RERUN, value, channel="CTEAM", response_id="deny")
     assert status == 200
+    # The refusal is posted to response_url after the acknowledgement, not within it.
+    replies = await wait_for(lambda: bot.slack.responses.get("deny"), timeout=10)
+    assert "not allowed in this channel" in replies[-1]["text"]
     assert bot.kube.requests == []
-    replies = bot.slack.responses.get("deny") or []
-    assert replies and "not allowed in this channel" in replies[-1]["text"]

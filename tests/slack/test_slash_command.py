@@ -122,6 +122,9 @@ async def test_posts_in_one_channel_are_paced(bot: Bot) -> None:
 
 
 async def test_a_burst_at_start_up_makes_one_auth_test_call(bot: Bot) -> None:
-    results = await asyncio.gather(*(bot.command(OOM_POD, response_id=f"b{i}") for i in range(10)))
+    # From ten channels, as a burst would be: each channel's answers are paced on their own.
+    results = await asyncio.gather(
+        *(bot.command(OOM_POD, channel=f"CB{i}", response_id=f"b{i}") for i in range(10))
+    )
     assert all(status == 200 for status, _, _ in results)
     assert len(bot.slack.calls_to("auth.test")) == 1
