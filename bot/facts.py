@@ -193,6 +193,17 @@ class PodFacts:
         looping = [c for c in self.containers if c.crash_looping]
         return tuple(sorted(looping, key=lambda c: (not c.init,)))
 
+    def first_backoff(self) -> datetime | None:
+        """When the kubelet first backed off restarting the default container: the
+        earliest crash evidence kept (events expire, after an hour by default)."""
+        c = self.default_container()
+        times = [
+            t
+            for e in self.events_for(c.name if c else None)
+            if e.reason == "BackOff" and (t := e.first_seen or e.last_seen) is not None
+        ]
+        return min(times, default=None)
+
     def default_container(self) -> Container | None:
         """The container a diagnosis is about when none is named.
 

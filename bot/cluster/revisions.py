@@ -29,6 +29,7 @@ from typing import Any
 from bot.cluster.normalize import as_map, as_maps, controller_ref, parse_time
 from bot.cluster.templatediff import diff_templates, headline_diff
 from bot.facts import Change, OwnerRef, PodFacts, TemplateDiff
+from bot.timefmt import clock, span
 
 Obj = Mapping[str, Any]
 
@@ -152,15 +153,10 @@ def change_for(
 
 def crashes_began_at(facts: PodFacts) -> datetime | None:
     """The earliest crash evidence: the first BackOff event, else the pod's start."""
+    first = facts.first_backoff()
+    if first is not None:
+        return first
     c = facts.default_container()
-    backoffs = [
-        e.first_seen or e.last_seen
-        for e in facts.events_for(c.name if c else None)
-        if e.reason == "BackOff"
-    ]
-    times = [t for t in backoffs if t is not None]
-    if times:
-        return min(times)
     # No BackOff event kept (events expire after an hour): a pod that restarted cannot
     # have begun crashing before it started, so its start is the earliest bound.
     if c is not None and c.restart_count > 0:
@@ -190,22 +186,22 @@ def _timeline_text(
         return f"{label}: {missing} is not known, so the diff may or may not be the cause{tail}."
     if _began_with(rolled, began):
         return (
-            f"Crashing since {label} rolled out at {_hm(rolled)} "
-            f"(the crashes began {_span(began - rolled)} later){tail}."
+            f"Crashing since {label} rolled out at {clock(rolled)} "
+            f"(the crashes began {span(began - rolled)} later){tail}."
         )
     if began < rolled - CLOCK_SKEW:
         return (
-            f"The crashes began at {_hm(began)}, before {label} rolled out at {_hm(rolled)}: "
+            f"The crashes began at {clock(began)}, before {label} rolled out at {clock(rolled)}: "
             f"the rollout did not start them{tail}."
         )
     if began - rolled > UNCHANGED:
         return (
-            f"No rollout in the 24 h before the crashes began at {_hm(began)} ({label} rolled "
-            f"out {_span(began - rolled)} earlier): the workload did not change, so look at "
+            f"No rollout in the 24 h before the crashes began at {clock(began)} ({label} rolled "
+            f"out {span(began - rolled)} earlier): the workload did not change, so look at "
             "what it depends on, its node or its data."
         )
     return (
-        f"{label} rolled out at {_hm(rolled)}, {_span(began - rolled)} before the crashes "
+        f"{label} rolled out at {clock(rolled)}, {span(began - rolled)} before the crashes "
         f"began, and ran until then: the rollout is not clearly the cause{tail}."
     )
 
@@ -446,7 +442,7 @@ def _cronjob_change(
         summary = (
             f"The {len(ordered)} Job{'s' if len(ordered) != 1 else ''} kept all have this "
             "Job's template"
-            + (f" (the oldest from {_hm(oldest)})" if oldest else "")
+            + (f" (the oldest from {clock(oldest)})" if oldest else "")
             + ": no template change to show."
         )
         if oldest is not None and began is not None and began - oldest > UNCHANGED:
@@ -575,21 +571,6 @@ def _int(v: Any, default: int = 0) -> int:
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _hm(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _span(d: timedelta) -> str:
-    s = max(0, int(d.total_seconds()))
-    if s < 120:
-        return f"{s} s"
-    if s < 7200:
-        return f"{s // 60} min"
-    if s < 2 * 86400:
-        return f"{s // 3600} h"
-    return f"{s // 86400} days"
 
 
 def with_change(

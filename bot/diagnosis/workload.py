@@ -13,10 +13,16 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.cluster.source import PodSummary
 from bot.diagnosis.engine import Diagnosis
 from bot.facts import Change
+from bot.timefmt import clock, span
+
+# Crashes of every revision that began this close together began with one change
+# outside the workload: a dependency down reaches every pod within its next few restarts.
+SAME_MOMENT = timedelta(minutes=10)
 
 # Numbers, hex ids and timestamps differ from pod to pod in the same error line; a
 # cause is the line's shape, so that 48 pods that died the same way are one group.
@@ -205,15 +211,9 @@ def correlate(
                 )
             )
         elif revisions == known and not good:
-            out.append(
-                Correlation(
-                    "all-revisions",
-                    None,
-                    f"pods of every revision fail ({len(known)} revisions, {len(bad)} pods): "
-                    "something outside the workload changed (a dependency, configuration or "
-                    "data)",
-                )
-            )
+            every = f"pods of every revision fail ({len(known)} revisions, {len(bad)} pods)"
+            summary = _all_revisions(every, _crash_starts(bad, diagnoses or {}))
+            out.append(Correlation("all-revisions", None, summary))
     if len(bad) == 1 and len(good) >= 2:
         p = bad[0]
         where = f" on {p.node}" if p.node else ""
@@ -226,6 +226,43 @@ def correlate(
             )
         )
     return tuple(out)
+
+
+def _crash_starts(
+    pods: Sequence[PodSummary], diagnoses: Mapping[str, Diagnosis]
+) -> list[datetime | None]:
+    """When each read pod's crashes began (its first BackOff), None where not known."""
+    return [d.facts.first_backoff() for p in pods if (d := diagnoses.get(p.name))]
+
+
+def _all_revisions(every: str, starts: Sequence[datetime | None]) -> str:
+    """Every revision failing points outside the workload; when the crashes began says
+    whether one change did it."""
+    known = sorted(t for t in starts if t is not None)
+    outside = "something outside the workload (a dependency, configuration or data)"
+    if not starts:  # no pod could be read
+        return f"{every}: not the rollout; {outside} is the likely cause"
+    if len(known) < len(starts):
+        return (
+            f"{every}: not the rollout; {outside} is the likely cause, but when the crashes "
+            "began is not known for every pod read (their BackOff events have expired)"
+        )
+    first, last = known[0], known[-1]
+    if last - first <= SAME_MOMENT:
+        together = (
+            "together"
+            if last - first < timedelta(minutes=1)
+            else f"within {span(last - first)} of each other"
+        )
+        return (
+            f"{every}, and their crashes began {together}, at {clock(first)}: something "
+            "outside the workload changed then (a dependency, configuration or data)"
+        )
+    return (
+        f"{every}, but their crashes began {span(last - first)} apart ({clock(first)} to "
+        f"{clock(last)}), not at one moment: not the rollout, and not one outside change; "
+        "look at what each pod meets as it runs (its data, its load, its age)"
+    )
 
 
 def _change_of(pods: Sequence[PodSummary], diagnoses: Mapping[str, Diagnosis]) -> Change | None:

@@ -34,9 +34,36 @@ def scenario(name: str) -> Workload:
             + [PodSpec(f"worker-{n}", OLD) for n in (3, 4)],
         )
     if name == "every-revision":
+        # redis went away at 08:32: each pod met it at its next call or restart
+        began = {OLD: "2026-11-20T08:32:00Z", NEW: "2026-11-20T08:36:30Z"}
+        return Workload(
+            revisions={OLD: 6, NEW: 7},
+            pods=[
+                PodSpec(f"worker-{n}", rev, REFUSED, crashes_began=began[rev])
+                for n in (1, 2)
+                for rev in (OLD, NEW)
+            ],
+        )
+    if name == "every-revision-together":
         return Workload(
             revisions={OLD: 6, NEW: 7},
             pods=[PodSpec(f"worker-{n}", rev, REFUSED) for n in (1, 2) for rev in (OLD, NEW)],
+        )
+    if name == "every-revision-apart":
+        # the old revision's pods began crashing at 08:32, the new one's 48 min later
+        return Workload(
+            revisions={OLD: 6, NEW: 7},
+            pods=[PodSpec(f"worker-{n}", OLD, REFUSED) for n in (1, 2)]
+            + [
+                PodSpec(f"worker-{n}", NEW, REFUSED, crashes_began="2026-11-20T09:20:00Z")
+                for n in (3, 4)
+            ],
+        )
+    if name == "every-revision-expired":
+        return Workload(
+            revisions={OLD: 6, NEW: 7},
+            pods=[PodSpec("worker-1", OLD, REFUSED, crashes_began=None)]
+            + [PodSpec(f"worker-{n}", NEW, REFUSED) for n in (2, 3)],
         )
     if name == "two-causes":
         return Workload(
@@ -122,12 +149,47 @@ async def test_every_revision_crashing_points_outside_the_workload(
 ) -> None:
     doc, _, _ = await diagnose_live("every-revision", tmp_path, capsys)
     c = correlation(doc, "all-revisions")
-    assert "something outside the workload changed" in c["summary"]
+    assert c["summary"].startswith("pods of every revision fail (2 revisions, 4 pods)")
+    # the first BackOffs are 4 min apart: one moment, so one change outside the workload
+    assert (
+        "their crashes began within 4 min of each other, at 2026-11-20 08:32 UTC: something "
+        "outside the workload changed then" in c["summary"]
+    )
     assert not [x for x in doc["workload"]["correlations"] if x["kind"] == "revision"]
     (group,) = doc["workload"]["groups"]
     assert group["rule_id"] == "dependency-refused"
     assert group["count"] == 4
     assert "connection refused" in group["decisive_line"]
+
+
+async def test_every_revision_crashing_in_the_same_minute_began_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc, _, _ = await diagnose_live("every-revision-together", tmp_path, capsys)
+    c = correlation(doc, "all-revisions")
+    assert "their crashes began together, at 2026-11-20 08:32 UTC" in c["summary"]
+
+
+async def test_every_revision_crashing_from_different_moments_is_not_one_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc, _, _ = await diagnose_live("every-revision-apart", tmp_path, capsys)
+    c = correlation(doc, "all-revisions")
+    assert (
+        "their crashes began 48 min apart (2026-11-20 08:32 UTC to 2026-11-20 09:20 UTC), "
+        "not at one moment" in c["summary"]
+    )
+    assert "changed then" not in c["summary"]
+
+
+async def test_every_revision_crashing_with_expired_events_does_not_guess_the_moment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc, _, _ = await diagnose_live("every-revision-expired", tmp_path, capsys)
+    c = correlation(doc, "all-revisions")
+    assert "not the rollout" in c["summary"]
+    assert "when the crashes began is not known for every pod read" in c["summary"]
+    assert "changed then" not in c["summary"]
 
 
 async def test_two_causes_make_two_groups_largest_first(

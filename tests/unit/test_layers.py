@@ -16,6 +16,7 @@ BOT = Path(__file__).parents[2] / "bot"
 CORE = [
     "bot.facts",
     "bot.target",
+    "bot.timefmt",
     "bot.redact",
     "bot.diagnosis.exitcodes",
     "bot.diagnosis.rules",

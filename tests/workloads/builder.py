@@ -56,6 +56,8 @@ class PodSpec:
     revision: str
     fails: tuple[str, int, list[str]] | None = None  # (reason, exit code, log) or healthy
     restarts: int = 6
+    # when the kubelet first backed off restarting it; None: that event has expired
+    crashes_began: str | None = "2026-11-20T08:32:00Z"
 
 
 @dataclass
@@ -135,8 +137,9 @@ def write(w: Workload, folder: Path) -> list[str]:
         names.append(name)
         pod_uid = _uid("pod", name)
         pods.append(_pod(w, p, name, pod_uid, labels))
-        if p.fails is not None:
+        if p.fails is not None and p.crashes_began is not None:
             events.append(_backoff(name, pod_uid, p))
+        if p.fails is not None:
             (logs / name).mkdir(parents=True, exist_ok=True)
             (logs / name / "cart.log").write_text("\n".join(p.fails[2]) + "\n")
     nodes = sorted({p.node for p in w.pods})
@@ -252,7 +255,7 @@ def _backoff(name: str, uid: str, p: PodSpec) -> dict[str, Any]:
         "message": f"Back-off restarting failed container cart in pod {name}_{NS}({uid})",
         "type": "Warning",
         "count": p.restarts * 4,
-        "firstTimestamp": "2026-11-20T08:32:00Z",
+        "firstTimestamp": p.crashes_began,
         "lastTimestamp": LAST_EXIT,
         "source": {"component": "kubelet", "host": p.node},
     }
