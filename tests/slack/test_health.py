@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from tests.fakes.slackapi import wait_for
 from tests.slack.conftest import CHANNEL, OOM_POD, Bot
 
@@ -30,9 +32,20 @@ async def test_readyz_fails_when_the_cluster_does_not_answer(bot: Bot) -> None:
 async def test_metrics_count_diagnoses_and_rule_hits(bot: Bot) -> None:
     await bot.command(OOM_POD)
     await wait_for(lambda: bot.slack.top_level(CHANNEL), timeout=10)
-    async with bot.http.get(f"{bot.url}/metrics") as resp:
-        text = await resp.text()
+    posted = 'crashloop_slack_calls_total{method="chat.postMessage",outcome="ok"}'
+
+    async def metrics() -> str:
+        async with bot.http.get(f"{bot.url}/metrics") as resp:
+            return await resp.text()
+
+    # Slack has the message before the bot has read Slack's answer and counted the call.
+    text = await wait_for(lambda: _if_in(posted, metrics()), timeout=10)
     assert 'crashloop_diagnoses_total{outcome="ok",trigger="slash"} 1.0' in text
     assert 'crashloop_rule_hits_total{rule="oom-cgroup"} 1.0' in text
     assert 'crashloop_kube_requests_total{outcome="ok",resource="pods"}' in text
-    assert 'crashloop_slack_calls_total{method="chat.postMessage",outcome="ok"}' in text
+    assert posted in text
+
+
+async def _if_in(needle: str, text: Awaitable[str]) -> str | None:
+    got = await text
+    return got if needle in got else None
