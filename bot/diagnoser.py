@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from bot.cluster.source import Source
 from bot.diagnosis.engine import Diagnosis, diagnose
 from bot.diagnosis.rules import RuleSet
-from bot.diagnosis.workload import WorkloadDiagnosis, build_workload, choose_sample
+from bot.diagnosis.workload import (
+    WorkloadDiagnosis,
+    build_workload,
+    choose_sample,
+    nodes_to_compare,
+)
 from bot.errors import BotError, ClusterAccessError
 from bot.logs import new_request_id
 from bot.redact import Redactor
@@ -67,9 +72,13 @@ class Diagnoser:
         source = await self.source_for(cluster)
         pods = await source.workload_pods(namespace, kind, name)
         sample = choose_sample(pods, per_status=self.sample_per_status, limit=self.max_samples)
-        results = await asyncio.gather(
-            *(self.run(Target(namespace, p.name, container, cluster)) for p in sample),
-            return_exceptions=True,
+        # The nodes' labels (for a node pool or zone) are read beside the sample.
+        labels, results = await asyncio.gather(
+            source.node_labels(nodes_to_compare(pods)),
+            asyncio.gather(
+                *(self.run(Target(namespace, p.name, container, cluster)) for p in sample),
+                return_exceptions=True,
+            ),
         )
         diagnoses: dict[str, Diagnosis] = {}
         warnings: list[str] = []
@@ -88,4 +97,5 @@ class Diagnoser:
             pods=pods,
             diagnoses=diagnoses,
             warnings=warnings,
+            node_labels=labels,
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,7 +35,7 @@ from bot.cluster.normalize import (
 )
 from bot.cluster.prometheus import PrometheusClient
 from bot.cluster.revisions import RevisionQuery, revision_query, with_change
-from bot.cluster.source import PodSummary, suggest_names, summarize_pod
+from bot.cluster.source import PodSummary, node_labels_of, suggest_names, summarize_pod
 from bot.errors import ClusterAccessError, ClusterUnreachable, Forbidden, PodNotFound
 from bot.facts import PodFacts
 from bot.target import Target, is_subdomain
@@ -185,6 +185,17 @@ class LiveSource:
         except ApiFailure as e:
             raise self._essential_error(e, "list", "pods", namespace) from e
         return [summarize_pod(p) for p in body.get("items") or []]
+
+    async def node_labels(self, names: Sequence[str]) -> dict[str, dict[str, str]]:
+        # One GET per node, at once: a list of every node is megabytes on a large cluster.
+        async def labels(name: str) -> dict[str, str] | None:
+            try:
+                return node_labels_of(await self._call("nodes", self.core.read_node, name=name))
+            except ApiFailure:  # forbidden in the namespaced install, or gone
+                return None
+
+        found = await asyncio.gather(*(labels(n) for n in names))
+        return {n: got for n, got in zip(names, found, strict=True) if got is not None}
 
     # -- round trip 1 ---------------------------------------------------------------
 

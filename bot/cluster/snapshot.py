@@ -15,7 +15,7 @@ folder:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from bot.cluster.normalize import (
 )
 from bot.cluster.prometheus import PrometheusClient
 from bot.cluster.revisions import REVISION_KINDS, revision_query, with_change
-from bot.cluster.source import PodSummary, suggest_names, summarize_pod
+from bot.cluster.source import PodSummary, node_labels_of, suggest_names, summarize_pod
 from bot.errors import ClusterAccessError, PodNotFound
 from bot.facts import PodFacts
 from bot.target import Target
@@ -164,6 +164,10 @@ class SnapshotSource:
             if any(r is not None and r.kind == kind and r.name == name for r in refs):
                 out.append(summarize_pod(pod))
         return out
+
+    async def node_labels(self, names: Sequence[str]) -> dict[str, dict[str, str]]:
+        nodes = {n: self.store.get("Node", "", n) for n in names}
+        return {n: node_labels_of(obj) for n, obj in nodes.items() if obj is not None}
 
     async def ping(self) -> None:
         return None

@@ -7,6 +7,7 @@ diagnose the same way whether the facts come from a cluster or from a snapshot.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -48,9 +49,19 @@ class Source(Protocol):
 
     async def workload_pods(self, namespace: str, kind: str, name: str) -> list[PodSummary]: ...
 
+    async def node_labels(self, names: Sequence[str]) -> dict[str, dict[str, str]]:
+        """The labels of these nodes; a node that cannot be read is left out."""
+        ...
+
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+def node_labels_of(node: Any) -> dict[str, str]:
+    """A raw Node's labels, strings only."""
+    labels = as_map(as_map(as_map(node).get("metadata")).get("labels"))
+    return {str(k): v for k, v in labels.items() if isinstance(v, str)}
 
 
 def summarize_pod(pod: Any) -> PodSummary:

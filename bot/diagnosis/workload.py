@@ -24,6 +24,19 @@ from bot.timefmt import clock, span
 # outside the workload: a dependency down reaches every pod within its next few restarts.
 SAME_MOMENT = timedelta(minutes=10)
 
+# The node labels that group nodes, most specific first: a managed cluster's node pool
+# (GKE, EKS, AKS, Karpenter), then the zone. A crash confined to one of them is the
+# pool's image or kernel, or the zone's network, not the workload.
+NODE_GROUPS = (
+    ("node pool", "cloud.google.com/gke-nodepool"),
+    ("node group", "eks.amazonaws.com/nodegroup"),
+    ("node pool", "kubernetes.azure.com/agentpool"),
+    ("node pool", "karpenter.sh/nodepool"),
+    ("zone", "topology.kubernetes.io/zone"),
+)
+# Nodes read to compare pools and zones, at most: one GET each, beside the sample.
+MAX_NODES_COMPARED = 40
+
 # Numbers, hex ids and timestamps differ from pod to pod in the same error line; a
 # cause is the line's shape, so that 48 pods that died the same way are one group.
 _VARIABLE = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+Z?|\b[0-9a-f]{8,}\b|\d+")
@@ -168,11 +181,25 @@ def _code(code: int | None) -> str | None:
     return f"exit {code}" if code is not None else None
 
 
+def nodes_to_compare(pods: Sequence[PodSummary]) -> list[str]:
+    """The nodes whose labels could show the failing pods confined to one node pool or
+    zone: only when they fail on several nodes while other pods are ready elsewhere."""
+    bad_nodes = {p.node for p in pods if failing(p) and p.node}
+    good_nodes = {p.node for p in pods if not failing(p) and p.ready and p.node}
+    if len(bad_nodes) < 2 or not good_nodes - bad_nodes:
+        return []
+    names = sorted(bad_nodes | good_nodes)
+    return names if len(names) <= MAX_NODES_COMPARED else []
+
+
 def correlate(
-    pods: Sequence[PodSummary], diagnoses: Mapping[str, Diagnosis] | None = None
+    pods: Sequence[PodSummary],
+    diagnoses: Mapping[str, Diagnosis] | None = None,
+    node_labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[Correlation, ...]:
     """What the failing pods share, stated only when the counts support it. The
-    diagnoses name a revision by its number and add the rollback, where they read it."""
+    diagnoses name a revision by its number and add the rollback, where they read it;
+    the node labels tell a node pool or zone."""
     bad = [p for p in pods if failing(p)]
     good = [p for p in pods if not failing(p) and p.ready]
     out: list[Correlation] = []
@@ -191,6 +218,8 @@ def correlate(
                     "other nodes are ready: the node, not the workload",
                 )
             )
+    elif len(bad) >= 2 and node_labels:
+        out.extend(_node_group(bad, good, node_labels))
     revisions = {p.revision for p in bad}
     known = {p.revision for p in pods if p.revision is not None}
     if len(known) >= 2 and None not in revisions:
@@ -226,6 +255,37 @@ def correlate(
             )
         )
     return tuple(out)
+
+
+def _node_group(
+    bad: Sequence[PodSummary],
+    good: Sequence[PodSummary],
+    node_labels: Mapping[str, Mapping[str, str]],
+) -> list[Correlation]:
+    """Every failing pod in one node pool (or zone) and every ready pod outside it."""
+    for what, key in NODE_GROUPS:
+
+        def group(p: PodSummary, key: str = key) -> str | None:
+            return node_labels.get(p.node or "", {}).get(key)
+
+        values = {group(p) for p in bad}
+        if len(values) != 1 or None in values:
+            continue
+        value = next(iter(values))
+        elsewhere = [p for p in good if group(p) not in (None, value)]
+        if not elsewhere or any(group(p) == value for p in good):
+            continue
+        nodes = len({p.node for p in bad})
+        return [
+            Correlation(
+                "node",
+                f"{what} {value}",
+                f"all {len(bad)} failing pods run on the {nodes} nodes of {what} {value}; the "
+                f"{len(elsewhere)} pods in other {what}s are ready: the {what}, not the "
+                "workload",
+            )
+        ]
+    return []
 
 
 def _crash_starts(
@@ -282,6 +342,7 @@ def build_workload(
     pods: Sequence[PodSummary],
     diagnoses: Mapping[str, Diagnosis],
     warnings: Sequence[str] = (),
+    node_labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> WorkloadDiagnosis:
     return WorkloadDiagnosis(
         namespace=namespace,
@@ -290,7 +351,7 @@ def build_workload(
         cluster=cluster,
         pods=tuple(pods),
         groups=group_causes(pods, diagnoses),
-        correlations=correlate(pods, diagnoses),
+        correlations=correlate(pods, diagnoses, node_labels),
         warnings=tuple(warnings),
     )
 

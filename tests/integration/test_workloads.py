@@ -65,6 +65,23 @@ def scenario(name: str) -> Workload:
             pods=[PodSpec("worker-1", OLD, REFUSED, crashes_began=None)]
             + [PodSpec(f"worker-{n}", NEW, REFUSED) for n in (2, 3)],
         )
+    if name in ("one-pool", "one-zone", "pool-with-ready-pods"):
+        # worker-1 and -2 are the new gpu-a pool in zone b; worker-3 and -4 the old pool
+        zone = "topology.kubernetes.io/zone"
+        pool = "cloud.google.com/gke-nodepool" if name != "one-zone" else "unrelated/pool"
+        labels = {
+            "worker-1": {pool: "gpu-a", zone: "europe-west1-b"},
+            "worker-2": {pool: "gpu-a", zone: "europe-west1-b"},
+            "worker-3": {pool: "default", zone: "europe-west1-c"},
+            "worker-4": {pool: "default", zone: "europe-west1-d"},
+        }
+        ready_in_pool = [PodSpec("worker-2", OLD)] if name == "pool-with-ready-pods" else []
+        return Workload(
+            node_labels=labels,
+            pods=[PodSpec(f"worker-{n}", OLD, DISK) for n in (1, 1, 2)]
+            + ready_in_pool
+            + [PodSpec(f"worker-{n}", OLD) for n in (3, 4, 4)],
+        )
     if name == "two-causes":
         return Workload(
             liveness=True,
@@ -127,6 +144,37 @@ async def test_crashes_on_one_node_name_the_node(
     assert c["value"] == "worker-7"
     assert "all 3 failing pods run on worker-7; the 3 pods on other nodes are ready" in c["summary"]
     assert "the node, not the workload" in c["summary"]
+
+
+async def test_crashes_in_one_node_pool_name_the_pool(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc, server, _ = await diagnose_live("one-pool", tmp_path, capsys)
+    c = correlation(doc, "node")
+    assert c["value"] == "node pool gpu-a"
+    assert (
+        "all 3 failing pods run on the 2 nodes of node pool gpu-a; the 3 pods in other node "
+        "pools are ready: the node pool, not the workload" in c["summary"]
+    )
+    # each node read once for its labels, beside the sample's own node reads
+    node_reads = {r.path for r in server.requests if "/api/v1/nodes/" in r.path}
+    assert node_reads == {f"/api/v1/nodes/worker-{n}" for n in (1, 2, 3, 4)}
+
+
+async def test_crashes_in_one_zone_name_the_zone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc, _, _ = await diagnose_live("one-zone", tmp_path, capsys)
+    c = correlation(doc, "node")
+    assert c["value"] == "zone europe-west1-b"
+    assert "the 3 pods in other zones are ready: the zone, not the workload" in c["summary"]
+
+
+async def test_a_pool_with_ready_pods_too_is_not_blamed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc, _, _ = await diagnose_live("pool-with-ready-pods", tmp_path, capsys)
+    assert [c for c in doc["workload"]["correlations"] if c["kind"] == "node"] == []
 
 
 async def test_only_the_new_revision_crashing_names_the_rollout(

@@ -66,6 +66,7 @@ class Workload:
     revisions: dict[str, int] = field(default_factory=lambda: {"6d5c4b3a2": 7})  # hash -> number
     pods: list[PodSpec] = field(default_factory=list)
     memory_limit: str = "300Mi"
+    node_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # node -> labels
     liveness: bool = False
 
 
@@ -146,7 +147,7 @@ def write(w: Workload, folder: Path) -> list[str]:
     _dump(folder / "workloads.json", [deployment, *replicasets])
     _dump(folder / "pods.json", pods)
     _dump(folder / "events.json", events)
-    _dump(folder / "nodes.json", [_node(n) for n in nodes])
+    _dump(folder / "nodes.json", [_node(n, w.node_labels.get(n, {})) for n in nodes])
     return names
 
 
@@ -261,11 +262,15 @@ def _backoff(name: str, uid: str, p: PodSpec) -> dict[str, Any]:
     }
 
 
-def _node(name: str) -> dict[str, Any]:
+def _node(name: str, labels: dict[str, str]) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Node",
-        "metadata": {"name": name, "uid": _uid("node", name)},
+        "metadata": {
+            "name": name,
+            "uid": _uid("node", name),
+            "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", **labels},
+        },
         "status": {
             "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
             "nodeInfo": {"architecture": "amd64", "bootID": _uid("boot", name)},
