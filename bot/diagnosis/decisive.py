@@ -149,10 +149,77 @@ _GO_DUMP = re.compile(
     r"\S{1,400}\(.{0,400}\)$|\.\.\.additional frames elided|\s*$|panic\(|"
     r"\[recovered\]|runtime\.|\s{1,8}panic: | {4,12}\S{1,400}\.go:\d)"
 )
+# Where a frame's file is not the program's own: Go's own source (GOROOT), the module
+# cache and vendored copies. A GOPATH checkout (/go/src/github.com/...) is the program.
 _GO_FOREIGN = re.compile(
-    r"(?:^/usr/local/go/|^/usr/lib/go|/go/src/|^/opt/go/|/pkg/mod/|/vendor/|^runtime/|@v\d|"
+    r"(?:^/usr/local/go/|^/usr/lib/go|^/opt/go/|/pkg/mod/|/vendor/|^runtime/|@v\d|"
     r"^\$GOROOT|^GOROOT|/src/runtime/|^[a-z0-9]{1,20}(?:/[a-z0-9_]{1,40}){0,4}/[a-z0-9_]{1,60}\.go$)"
 )
+# The standard library's top-level packages: a frame in one (os/exec.(*Cmd).Wait) is where
+# the program's call failed, not the program's own line.
+_GO_STD = frozenset(
+    [
+        "archive",
+        "bufio",
+        "bytes",
+        "cmp",
+        "compress",
+        "container",
+        "context",
+        "crypto",
+        "database",
+        "debug",
+        "embed",
+        "encoding",
+        "errors",
+        "expvar",
+        "flag",
+        "fmt",
+        "go",
+        "hash",
+        "html",
+        "image",
+        "index",
+        "internal",
+        "io",
+        "iter",
+        "log",
+        "maps",
+        "math",
+        "mime",
+        "net",
+        "os",
+        "path",
+        "plugin",
+        "reflect",
+        "regexp",
+        "runtime",
+        "slices",
+        "sort",
+        "strconv",
+        "strings",
+        "structs",
+        "sync",
+        "syscall",
+        "testing",
+        "text",
+        "time",
+        "unicode",
+        "unique",
+        "unsafe",
+        "vendor",
+    ]
+)
+_GO_FUNC_PACKAGE = re.compile(r"^((?:[^/\s(]{1,200}/){0,20}[^./\s(]{1,200})\.")
+
+
+def _go_std_frame(function_line: str) -> bool:
+    """Whether a goroutine dump's function line (`os/exec.(*Cmd).Wait(0x0)`) is in the
+    standard library."""
+    m = _GO_FUNC_PACKAGE.match(function_line.strip())
+    return m is not None and m.group(1).split("/")[0] in _GO_STD
+
+
 _SHELL = re.compile(
     r"^(?:/?(?:[\w.\-]{1,100}/){0,10}(?:[\w.\-]{0,60}sh|[\w.\-]{1,100}\.(?:sh|bash)|bash|sh|dash|"
     r"ash|zsh|ksh|busybox)(?: \w{1,20})?: (?:line )?\d{1,7}: .{1,400}"
@@ -420,7 +487,11 @@ class _Scan:
                 if m:
                     if first_frame is None:
                         first_frame = j
-                    if location is None and not _GO_FOREIGN.search(m.group(1)):
+                    if (
+                        location is None
+                        and not _GO_FOREIGN.search(m.group(1))
+                        and not _go_std_frame(self.raw[j - 1])
+                    ):
                         location = j
                 j += 1
             location = first_frame if location is None else location

@@ -635,6 +635,23 @@ def test_go_panic_quotes_the_header_and_the_first_frame_in_the_programs_own_code
     assert found[1].text == "/app/cmd/server/rates.go:77 +0x1d"
 
 
+def test_go_panic_in_a_gopath_build_skips_the_standard_library_frame() -> None:
+    # Verbatim from https://github.com/maxcnunes/gaper/issues/9: the program lives under
+    # GOPATH (/go/src/github.com/...), and the first frame is os/exec's, not its own.
+    lines = log(
+        "panic: runtime error: invalid memory address or nil pointer dereference\n"
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0xa0 pc=0x4d0ca6]\n"
+        "\n"
+        "goroutine 154 [running]:\n"
+        "os/exec.(*Cmd).Wait(0x0, 0x5bc683, 0xc42000a060)\n"
+        "      /usr/local/go/src/os/exec/exec.go:453 +0x26\n"
+        "github.com/maxcnunes/gaper.(*runner).runBin.func1(0xc4200b2000)\n"
+        "      /go/src/github.com/maxcnunes/gaper/runner.go:159 +0x2f\n"
+    )
+    found = find_decisive(lines)
+    assert found[1].text == "/go/src/github.com/maxcnunes/gaper/runner.go:159 +0x2f"
+
+
 def test_go_fatal_error_without_own_frames_falls_back_to_the_first_frame() -> None:
     lines = log(
         "fatal error: all goroutines are asleep - deadlock!\n"
