@@ -216,9 +216,7 @@ class Handlers:
     async def rerun(
         self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Respond
     ) -> None:
-        self.rt.inflight.add_current()
-        await ack()
-        target, channel = await self._clicked(body, respond)
+        target, channel = await self._clicked(ack, body, respond)
         if target is None:
             return
         await self._guard(respond, self._pod(target, channel, respond, "button"))
@@ -226,9 +224,7 @@ class Handlers:
     async def more_logs(
         self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Respond
     ) -> None:
-        self.rt.inflight.add_current()
-        await ack()
-        target, channel = await self._clicked(body, respond)
+        target, channel = await self._clicked(ack, body, respond)
         if target is None:
             return
         thread_ts = _thread_ts(body)
@@ -353,8 +349,13 @@ class Handlers:
             return messages.cluster_not_allowed(cluster)
         return None
 
-    async def _clicked(self, body: dict[str, Any], respond: Respond) -> tuple[Target | None, str]:
-        """The button's target, or None after telling the user why it cannot be used."""
+    async def _clicked(
+        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Respond
+    ) -> tuple[Target | None, str]:
+        """Acknowledge a button; its target, or None after telling the user why it cannot
+        be used."""
+        self.rt.inflight.add_current()
+        await ack()
         channel = _id(body.get("channel"))
         try:
             target = actions.decode_target(str(body["actions"][0]["value"]))

@@ -14,6 +14,8 @@ import pytest
 import yaml
 from aiohttp import web
 
+from tests.fakes.kubeapi import FakeKubeAPI, write_kubeconfig
+from tests.fakes.slackapi import FakeSlackAPI
 from tests.prometheus.curves import LOOKBACK, openmetrics, pod_objects
 from tests.prometheus.promserver import running_prometheus
 
@@ -131,3 +133,25 @@ def cluster_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     doc = {"apiVersion": "v1", "kind": "List", "items": pod_objects()}
     (path / "pods.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
+
+
+@pytest.fixture
+async def fakes(
+    prometheus_url: str, cluster_dir: Path, tmp_path: Path
+) -> AsyncIterator[tuple[FakeSlackAPI, dict[str, str]]]:
+    """The local Slack Web API and kube-apiserver, and the `clusters:` entry that points
+    at them and at the real Prometheus."""
+    async with FakeSlackAPI() as slack:
+        kube = FakeKubeAPI(cluster_dir)
+        write_kubeconfig(tmp_path / "kubeconfig", await kube.start())
+        try:
+            yield (
+                slack,
+                {
+                    "name": "test",
+                    "kubeconfig": str(tmp_path / "kubeconfig"),
+                    "prometheus_url": prometheus_url,
+                },
+            )
+        finally:
+            await kube.stop()

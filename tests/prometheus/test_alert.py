@@ -17,7 +17,6 @@ from bot.config import load_settings
 from bot.runtime import build_runtime
 from tests.alerts.client import post
 from tests.alerts.procs import TOKEN, am_alert, notification
-from tests.fakes.kubeapi import FakeKubeAPI, write_kubeconfig
 from tests.fakes.slackapi import FakeSlackAPI, wait_for
 
 CHANNEL = "C0ALERTMEM"
@@ -25,16 +24,11 @@ CHANNEL = "C0ALERTMEM"
 
 @pytest.fixture
 async def receiver(
-    prometheus_url: str, cluster_dir: Path, tmp_path: Path
+    fakes: tuple[FakeSlackAPI, dict[str, str]], tmp_path: Path
 ) -> AsyncIterator[tuple[str, FakeSlackAPI]]:
+    slack, cluster = fakes
     async with contextlib.AsyncExitStack() as stack:
-        slack = await stack.enter_async_context(FakeSlackAPI())
-        kube = FakeKubeAPI(cluster_dir)
-        write_kubeconfig(tmp_path / "kubeconfig", await kube.start())
-        stack.push_async_callback(kube.stop)
         config = tmp_path / "crashloop.yaml"
-        cluster = {"name": "test", "kubeconfig": str(tmp_path / "kubeconfig")}
-        cluster["prometheus_url"] = prometheus_url
         config.write_text(yaml.safe_dump({"clusters": [cluster]}))
         settings = load_settings(
             {

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -17,7 +16,6 @@ from bot.config import FileConfig, Settings
 from bot.runtime import build_runtime
 from bot.server import build_web_app
 from bot.slack.app import build_bolt_app
-from tests.fakes.kubeapi import FakeKubeAPI, write_kubeconfig
 from tests.fakes.slack_signing import DEFAULT_SIGNING_SECRET, signed_headers, slash_command_body
 from tests.fakes.slackapi import DEFAULT_BOT_TOKEN, FakeSlackAPI, wait_for
 
@@ -26,18 +24,10 @@ CHANNEL = "C0MEMORY01"
 
 @pytest.fixture
 async def serving(
-    prometheus_url: str, cluster_dir: Path, tmp_path: Path
+    fakes: tuple[FakeSlackAPI, dict[str, str]],
 ) -> AsyncIterator[tuple[str, FakeSlackAPI]]:
+    slack, cluster = fakes
     async with contextlib.AsyncExitStack() as stack:
-        slack = await stack.enter_async_context(FakeSlackAPI())
-        kube = FakeKubeAPI(cluster_dir)
-        write_kubeconfig(tmp_path / "kubeconfig", await kube.start())
-        stack.push_async_callback(kube.stop)
-        cluster = {
-            "name": "test",
-            "kubeconfig": str(tmp_path / "kubeconfig"),
-            "prometheus_url": prometheus_url,
-        }
         settings = Settings(
             slack_bot_token=DEFAULT_BOT_TOKEN,
             slack_signing_secret=DEFAULT_SIGNING_SECRET,
