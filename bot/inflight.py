@@ -27,9 +27,6 @@ class InFlight:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def __len__(self) -> int:
-        return len(self._tasks)
-
     async def drain(self, grace: float) -> int:
         """Wait up to `grace` seconds for the requests in flight; cancel what is left.
 

@@ -192,8 +192,7 @@ async def served_bot(
                 await _wait_for_healthz(served.url)
             yield served
         finally:
-            if not task.done():
-                await served.shut_down()
+            await served.shut_down()  # again if the test did: it returns, or raises its error
 
 
 async def _wait_for_healthz(url: str) -> None:
