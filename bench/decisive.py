@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, median, met, percentile, table, update_doc
 
 from bot.diagnosis.decisive import find_decisive
-from tests.unit.decisive_scoring import CORPUS, Case, Outcome, load_cases, score
+from tests.logcorpus import CORPUS
+from tests.unit.decisive_scoring import Case, Outcome, load_cases, score
 
 TARGET_PRECISION = 0.95
 TARGET_200_LINES_US = 1000.0  # "a 200-line log in well under a millisecond"

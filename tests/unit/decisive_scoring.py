@@ -11,31 +11,13 @@ collapsed on both sides; for `expect: null`, when no cause line is returned.
 
 from __future__ import annotations
 
-import functools
-import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import yaml
-
+from bot.diagnosis import logtext
 from bot.diagnosis.decisive import find_decisive
-from bot.diagnosis.logtext import normalize
-
-CORPUS = Path(__file__).resolve().parents[1] / "logcorpus"
-_SPACE = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    runtime: str
-    format: str
-    language: str
-    expect: str | None
-    message: str | None
-    lines: tuple[str, ...]
+from tests.logcorpus import CrashLog as Case
+from tests.logcorpus import crash_logs
 
 
 @dataclass(frozen=True)
@@ -52,35 +34,12 @@ class Outcome:
 
 
 def collapse(text: str) -> str:
-    return _SPACE.sub(" ", normalize(text))
+    return logtext.collapse(logtext.normalize(text))
 
 
-def load_cases(corpus: Path = CORPUS) -> list[Case]:
-    """Every labelled case whose log exists (a label being written may lack its log)."""
-    return list(_load(corpus))
-
-
-@functools.cache
-def _load(corpus: Path) -> tuple[Case, ...]:
-    labels: list[dict[str, Any]] = yaml.safe_load((corpus / "labels.yaml").read_text()) or []
-    out = []
-    for entry in labels:
-        path = corpus / "cases" / f"{entry['id']}.log"
-        if not path.exists():
-            continue
-        raw = path.read_bytes().decode("utf-8", errors="replace")
-        out.append(
-            Case(
-                id=str(entry["id"]),
-                runtime=str(entry.get("runtime") or "?"),
-                format=str(entry.get("format") or "?"),
-                language=str(entry.get("language") or "?"),
-                expect=entry.get("expect"),
-                message=entry.get("message"),
-                lines=tuple(raw.split("\n")),
-            )
-        )
-    return tuple(out)
+def load_cases() -> list[Case]:
+    """Every labelled case."""
+    return list(crash_logs())
 
 
 def cause_of(case: Case) -> str | None:
@@ -89,7 +48,7 @@ def cause_of(case: Case) -> str | None:
     cause = next((d for d in found if d.role == "cause"), None)
     if cause is None:
         return None
-    return normalize(case.lines[cause.index]) if cause.index >= 0 else cause.text
+    return logtext.normalize(case.lines[cause.index]) if cause.index >= 0 else cause.text
 
 
 def score(case: Case) -> Outcome:

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 import pytest
-import yaml
 
-CORPUS = Path(__file__).resolve().parent.parent / "logcorpus"
-CASES = CORPUS / "cases"
+from tests.logcorpus import CASES, CrashLog, labels
+from tests.logcorpus import crash_logs as cases
+
 FORMATS = {
     "plain",
     "logfmt",
@@ -42,42 +39,9 @@ def normalise(line: str) -> str:
     return ANSI.sub("", line).rstrip("\r").strip()
 
 
-@dataclass(frozen=True)
-class Case:
-    id: str
-    runtime: str
-    format: str
-    language: str
-    source: str
-    expect: str | None
-    raw: bytes
-
-    @property
-    def lines(self) -> list[str]:
-        return [normalise(line) for line in self.raw.decode("utf-8").split("\n")]
-
-
-@cache
-def labels() -> list[dict[str, object]]:
-    data = yaml.safe_load((CORPUS / "labels.yaml").read_text(encoding="utf-8"))
-    assert isinstance(data, list)
-    return data
-
-
-@cache
-def cases() -> list[Case]:
-    return [
-        Case(
-            id=str(e["id"]),
-            runtime=str(e["runtime"]),
-            format=str(e["format"]),
-            language=str(e["language"]),
-            source=str(e["source"]),
-            expect=None if e["expect"] is None else str(e["expect"]),
-            raw=(CASES / f"{e['id']}.log").read_bytes(),
-        )
-        for e in labels()
-    ]
+def normalised(case: CrashLog) -> list[str]:
+    """The case's lines as its label quotes them."""
+    return [normalise(line) for line in case.lines]
 
 
 def test_corpus_holds_at_least_150_cases() -> None:
@@ -114,10 +78,10 @@ def test_every_case_names_a_public_source() -> None:
 
 
 @pytest.mark.parametrize("case", cases(), ids=lambda c: c.id)
-def test_expected_line_is_a_line_of_its_log(case: Case) -> None:
+def test_expected_line_is_a_line_of_its_log(case: CrashLog) -> None:
     if case.expect is not None:
         assert case.expect == case.expect.strip() and case.expect
-        assert case.expect in case.lines
+        assert case.expect in normalised(case)
 
 
 def test_some_logs_hold_no_decisive_line() -> None:
@@ -140,8 +104,8 @@ def test_corpus_covers_formats_runtimes_and_languages() -> None:
 
 
 def test_at_least_20_long_logs_have_their_error_in_the_last_30_percent() -> None:
-    def late(c: Case) -> bool:
-        lines = c.lines
+    def late(c: CrashLog) -> bool:
+        lines = normalised(c)
         if c.expect is None or len(lines) <= 100:
             return False
         last = max(i for i, line in enumerate(lines) if line == c.expect)
