@@ -27,7 +27,7 @@ from tests.fakes.slack_signing import (
     signed_headers,
     slash_command_body,
 )
-from tests.fakes.slackapi import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, FakeSlackAPI
+from tests.fakes.slackapi import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, FakeSlackAPI, wait_for
 
 CHANNEL = "C0123"
 OOM_POD = "orders/order-service-2gb7cs5m5-mbbps"
@@ -197,16 +197,15 @@ async def served_bot(
 
 async def _wait_for_healthz(url: str) -> None:
     async with aiohttp.ClientSession() as http:
-        deadline = time.monotonic() + 10
-        while True:
+
+        async def up() -> bool:
             try:
                 async with http.get(f"{url}/healthz") as resp:
-                    if resp.status == 200:
-                        return
+                    return resp.status == 200
             except aiohttp.ClientConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-            await asyncio.sleep(0.05)
+                return False
+
+        await wait_for(up, timeout=10, interval=0.05, message=f"nothing answers {url}/healthz")
 
 
 @contextlib.asynccontextmanager
